@@ -1,0 +1,65 @@
+namespace OrleansTwoPc;
+
+/// <summary>A request broke a validation rule. Nothing was stored or changed. Retrying the same request cannot help.</summary>
+[GenerateSerializer, Alias("twopc.invalid-request")]
+public sealed class InvalidRequestException : Exception
+{
+    public InvalidRequestException(string field, string rule) : base($"{field}: {rule}")
+    {
+        Field = field;
+        Rule = rule;
+    }
+
+    public InvalidRequestException() : this("request", "invalid")
+    {
+    }
+
+    public InvalidRequestException(string message, Exception innerException) : base(message, innerException)
+    {
+        Field = "request";
+        Rule = message;
+    }
+
+    /// <summary>The offending field, e.g. <c>operations[1].amount</c> or <c>operationId</c>.</summary>
+    [Id(0)] public string Field { get; private set; }
+
+    /// <summary>The rule it broke, in words.</summary>
+    [Id(1)] public string Rule { get; private set; }
+}
+
+/// <summary>
+/// The operation id already ran (or is running) with a different request. Nothing changed. Use a new operation id.
+/// </summary>
+[GenerateSerializer, Alias("twopc.operation-conflict")]
+public sealed class OperationConflictException : Exception
+{
+    public OperationConflictException(string operationId)
+        : base($"operation id '{operationId}' was already used with a different request; nothing was changed")
+        => OperationId = operationId;
+
+    public OperationConflictException() : this("?")
+    {
+    }
+
+    public OperationConflictException(string message, Exception innerException) : base(message, innerException)
+        => OperationId = "?";
+
+    [Id(0)] public string OperationId { get; private set; }
+}
+
+/// <summary>
+/// The outcome is not known: the client's deadline passed while the cluster was unreachable or the transaction
+/// was still undecided. Retry with the same operation id, or query its status, to learn the outcome.
+/// </summary>
+public sealed class OutcomeUnknownException : Exception
+{
+    public OutcomeUnknownException(string operationId, Exception? lastError)
+        : base($"outcome of operation id '{operationId}' is unknown: the deadline passed; retry with the same id or query its status", lastError)
+        => OperationId = operationId;
+
+    public OutcomeUnknownException() : this("?", null)
+    {
+    }
+
+    public string OperationId { get; }
+}

@@ -1,0 +1,58 @@
+namespace OrleansTwoPc;
+
+/// <summary>
+/// Runs one transaction, identified by the caller's operation id (the grain key), exactly once.
+/// </summary>
+public interface ITransactionCoordinatorGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Executes <paramref name="request"/> under this operation id, or returns the first outcome if it already ran.
+    /// Concurrent calls with the same id join the one execution.
+    /// </summary>
+    /// <exception cref="InvalidRequestException">The request breaks a rule; nothing was stored or changed.</exception>
+    /// <exception cref="OperationConflictException">The id already ran with a different request; nothing changed.</exception>
+    Task<TransactionOutcome> Execute(TransactionRequest request);
+
+    /// <summary>The status of this operation id: unknown, in progress, committed or aborted (with the reason).</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<TransactionOutcome> GetStatus();
+}
+
+/// <summary>
+/// The protocol side of every participant kind. <paramref name="epoch"/> is the coordinator's attempt number for the
+/// transaction: a message from an older attempt never applies to a newer one.
+/// </summary>
+public interface IParticipantGrain : IGrainWithStringKey
+{
+    /// <summary>Phase 1: validate and reserve, make the prepared record durable, then vote.</summary>
+    Task<Vote> Prepare(string operationId, long epoch, ParticipantOperation operation);
+
+    /// <summary>Phase 2 after a durable commit decision: apply the prepared operation. Idempotent.</summary>
+    Task Commit(string operationId, long epoch);
+
+    /// <summary>
+    /// Phase 2 after an abort decision (or presumed abort): release the reservation and remember the abort so a late
+    /// prepare of the same transaction is refused. Idempotent. Returns <see cref="TransactionStatus.Committed"/> only
+    /// when the transaction already committed here in one phase, which tells a recovering coordinator the truth.
+    /// </summary>
+    Task<TransactionStatus> Abort(string operationId, long epoch);
+
+    /// <summary>The single-participant path: validate and apply in one durable write. Deduplicated by operation id.</summary>
+    Task<Vote> CommitOnePhase(string operationId, long epoch, ParticipantOperation operation);
+}
+
+/// <summary>An account ledger participant (<see cref="ParticipantKinds.Ledger"/>).</summary>
+public interface ILedgerGrain : IParticipantGrain
+{
+    /// <summary>The committed balance: never includes a prepared but undecided operation.</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<long> GetBalance();
+}
+
+/// <summary>An inventory item participant (<see cref="ParticipantKinds.Inventory"/>).</summary>
+public interface IInventoryGrain : IParticipantGrain
+{
+    /// <summary>The committed stock level: never includes a prepared but undecided operation.</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<long> GetStock();
+}

@@ -1,0 +1,72 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace OrleansTwoPc;
+
+/// <summary>
+/// What a caller asks to happen atomically: one operation per participant.
+/// The caller's operation id is not part of the request: it is the coordinator grain's key.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("twopc.transaction-request")]
+public sealed record TransactionRequest
+{
+    public TransactionRequest(IReadOnlyList<ParticipantOperation> operations) => Operations = operations;
+
+    public TransactionRequest(params ParticipantOperation[] operations) => Operations = operations;
+
+    [Id(0)] public IReadOnlyList<ParticipantOperation> Operations { get; init; }
+
+    /// <summary>A transfer between two ledger accounts.</summary>
+    public static TransactionRequest Transfer(string from, string to, long amount) => new(
+        new ParticipantOperation(ParticipantKinds.Ledger, from, LedgerActions.Debit, amount),
+        new ParticipantOperation(ParticipantKinds.Ledger, to, LedgerActions.Credit, amount));
+
+    /// <summary>A deposit into one ledger account (a one-phase transaction).</summary>
+    public static TransactionRequest Deposit(string account, long amount) => new(
+        new ParticipantOperation(ParticipantKinds.Ledger, account, LedgerActions.Credit, amount));
+
+    /// <summary>
+    /// SHA-256 of the canonical form: operations sorted by participant, one line each. Two requests with the same
+    /// operations in another order are the same request, since the transaction is atomic over all of them.
+    /// </summary>
+    public string Fingerprint()
+    {
+        var canonical = new StringBuilder();
+        foreach (var op in Operations.OrderBy(o => o.Kind, StringComparer.Ordinal).ThenBy(o => o.Key, StringComparer.Ordinal))
+        {
+            canonical.Append(op.Kind).Append('\n').Append(op.Key).Append('\n')
+                .Append(op.Action).Append('\n').Append(op.Amount.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())));
+    }
+
+    public override string ToString() => string.Join(", ", Operations);
+}
+
+/// <summary>The participant kinds shipped with the service.</summary>
+public static class ParticipantKinds
+{
+    /// <summary>Account ledger: a balance that never goes negative.</summary>
+    public const string Ledger = "ledger";
+
+    /// <summary>Inventory item: a stock level that never goes negative and never exceeds its capacity.</summary>
+    public const string Inventory = "inventory";
+}
+
+/// <summary>Actions of the <see cref="ParticipantKinds.Ledger"/> kind.</summary>
+public static class LedgerActions
+{
+    public const string Credit = "credit";
+    public const string Debit = "debit";
+}
+
+/// <summary>Actions of the <see cref="ParticipantKinds.Inventory"/> kind.</summary>
+public static class InventoryActions
+{
+    /// <summary>Adds items to stock, up to the item's capacity.</summary>
+    public const string Restock = "restock";
+
+    /// <summary>Takes items out of stock for an order; fails when stock is short.</summary>
+    public const string Reserve = "reserve";
+}

@@ -1,0 +1,73 @@
+namespace OrleansTwoPc;
+
+/// <summary>The one status vocabulary of an operation id, as the caller sees it.</summary>
+public enum TransactionStatus
+{
+    /// <summary>No record of this operation id: it never ran (or its record expired).</summary>
+    Unknown = 0,
+
+    /// <summary>Started and not yet decided; the outcome is not known yet.</summary>
+    InProgress = 1,
+
+    /// <summary>Decided commit: every participant applies its operation, exactly once.</summary>
+    Committed = 2,
+
+    /// <summary>Decided abort: no participant applies anything.</summary>
+    Aborted = 3,
+}
+
+/// <summary>Why a transaction aborted. Codes are stable strings a caller can switch on.</summary>
+[GenerateSerializer, Immutable, Alias("twopc.abort-reason")]
+public sealed record AbortReason([property: Id(0)] string Code, [property: Id(1)] string Message)
+{
+    /// <summary>A participant refused its operation by a business rule (funds, stock, capacity).</summary>
+    public bool IsBusinessRule => Code is AbortCodes.InsufficientFunds or AbortCodes.InsufficientStock
+        or AbortCodes.CapacityExceeded or AbortCodes.BalanceOverflow;
+
+    public override string ToString() => $"{Code}: {Message}";
+}
+
+/// <summary>Stable abort codes.</summary>
+public static class AbortCodes
+{
+    public const string InsufficientFunds = "insufficient-funds";
+    public const string InsufficientStock = "insufficient-stock";
+    public const string CapacityExceeded = "capacity-exceeded";
+    public const string BalanceOverflow = "balance-overflow";
+
+    /// <summary>A participant did not vote within the prepare timeout.</summary>
+    public const string PrepareTimeout = "prepare-timeout";
+
+    /// <summary>A participant could not be reached or failed while preparing.</summary>
+    public const string ParticipantFailed = "participant-failed";
+
+    /// <summary>The coordinator lost its activation before deciding; presumed abort.</summary>
+    public const string CoordinatorRecovered = "coordinator-recovered";
+
+    /// <summary>An operator aborted the undecided transaction.</summary>
+    public const string OperatorAbort = "operator-abort";
+
+    /// <summary>A participant saw a newer attempt of this transaction, or the transaction already ended there.</summary>
+    public const string Fenced = "fenced";
+}
+
+/// <summary>The answer for an operation id: its status and, once decided, how it ended.</summary>
+[GenerateSerializer, Immutable, Alias("twopc.transaction-outcome")]
+public sealed record TransactionOutcome
+{
+    [Id(0)] public required string OperationId { get; init; }
+    [Id(1)] public required TransactionStatus Status { get; init; }
+
+    /// <summary>Set when <see cref="Status"/> is <see cref="TransactionStatus.Aborted"/>.</summary>
+    [Id(2)] public AbortReason? Reason { get; init; }
+
+    /// <summary>When the decision became durable; null until decided.</summary>
+    [Id(3)] public DateTimeOffset? DecidedAt { get; init; }
+
+    /// <summary>Whether this answer was replayed from the stored record rather than produced by this call's execution.</summary>
+    [Id(4)] public bool Replayed { get; init; }
+
+    public bool IsDecided => Status is TransactionStatus.Committed or TransactionStatus.Aborted;
+
+    public override string ToString() => Reason is null ? $"{OperationId}: {Status}" : $"{OperationId}: {Status} ({Reason})";
+}

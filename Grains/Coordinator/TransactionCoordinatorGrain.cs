@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Protocol;
+
+namespace OrleansTwoPc.Coordinator;
+
+/// <summary>
+/// One transaction per operation id (the grain key). Thin: loads the record, hands calls to
+/// <see cref="CoordinatorProtocol"/>, persists. Reentrant so that duplicates of a running operation join it and
+/// status queries answer while it runs; the protocol allows only one driver.
+/// </summary>
+[Reentrant]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed in OnDeactivateAsync, the end of a grain's life.")]
+public sealed class TransactionCoordinatorGrain(
+    [PersistentState("coordinator", TwoPcStorage.Name)] IPersistentState<CoordinatorRecord> storage,
+    IOptions<TwoPcOptions> options,
+    ParticipantKindRegistry kinds,
+    TimeProvider time,
+    ILogger<TransactionCoordinatorGrain> logger) : Grain, ITransactionCoordinatorGrain
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private CoordinatorProtocol? _protocol;
+
+    private CoordinatorProtocol Protocol => _protocol ?? throw new InvalidOperationException("grain not activated");
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _protocol = new CoordinatorProtocol(
+            this.GetPrimaryKeyString(), storage.State, storage.WriteStateAsync,
+            participant => GrainFactory.GetGrain<IParticipantGrain>(GrainId.Create(participant.Kind, participant.Key)),
+            options.Value, kinds.ActionsByKind, time, logger, _stopping.Token);
+        // A record left unfinished by an earlier activation is finished now, without waiting for a caller.
+        _protocol.Resume();
+        Watch();
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _stopping.Cancel();
+        _stopping.Dispose();
+        return Task.CompletedTask;
+    }
+
+    public async Task<TransactionOutcome> Execute(TransactionRequest request)
+    {
+        var outcome = Protocol.ExecuteAsync(request);
+        Watch();
+        return await outcome;
+    }
+
+    public Task<TransactionOutcome> GetStatus() => Task.FromResult(Protocol.GetStatus());
+
+    // If the driver fails (a write that may or may not have landed, or an ETag conflict), this activation's record
+    // is no longer the truth: deactivate so the next call or recovery reads storage and resumes.
+    private void Watch()
+    {
+        if (Protocol.Driver is { } driver)
+        {
+            _ = driver.ContinueWith(
+                _ => DeactivateOnIdle(), CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Current);
+        }
+    }
+}

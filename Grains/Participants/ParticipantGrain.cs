@@ -1,0 +1,77 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Concurrency;
+using Orleans.Serialization;
+using OrleansTwoPc.Protocol;
+
+namespace OrleansTwoPc.Participants;
+
+/// <summary>
+/// The grain shell every participant kind shares: loads state, hands messages to <see cref="ParticipantProtocol{TValue}"/>,
+/// persists. Reentrant so that prepares arriving while a write is in flight share the next write (group commit);
+/// the protocol keeps all state changes inside single turns.
+/// </summary>
+[Reentrant]
+public abstract class ParticipantGrain<TValue> : Grain, IParticipantGrain where TValue : new()
+{
+    private readonly IPersistentState<ParticipantState<TValue>> _storage;
+    private readonly ParticipantRules<TValue> _rules;
+    private ParticipantProtocol<TValue>? _protocol;
+
+    protected ParticipantGrain(IPersistentState<ParticipantState<TValue>> storage, ParticipantRules<TValue> rules)
+    {
+        _storage = storage;
+        _rules = rules;
+    }
+
+    private ParticipantProtocol<TValue> Protocol => _protocol ?? throw new InvalidOperationException("grain not activated");
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var copier = ServiceProvider.GetRequiredService<DeepCopier>();
+        var time = ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System;
+        // The protocol works on its own copy; each write persists a snapshot, so a slow write never races a later turn.
+        var working = copier.Copy(_storage.State);
+        _protocol = new ParticipantProtocol<TValue>(working, _rules, () => PersistAsync(copier, working), time);
+        return Task.CompletedTask;
+    }
+
+    public Task<Vote> Prepare(string operationId, long epoch, ParticipantOperation operation) =>
+        Guard(Protocol.PrepareAsync(operationId, epoch, operation));
+
+    public Task Commit(string operationId, long epoch) => Guard(Protocol.CommitAsync(operationId, epoch));
+
+    public Task<TransactionStatus> Abort(string operationId, long epoch) => Guard(Protocol.AbortAsync(operationId, epoch));
+
+    public Task<Vote> CommitOnePhase(string operationId, long epoch, ParticipantOperation operation) =>
+        Guard(Protocol.CommitOnePhaseAsync(operationId, epoch, operation));
+
+    /// <summary>Reads the committed value; for the kind's query methods.</summary>
+    protected Task<T> ReadAsync<T>(Func<TValue, T> read) => Guard(Protocol.ReadAsync(read));
+
+    private async Task PersistAsync(DeepCopier copier, ParticipantState<TValue> working)
+    {
+        _storage.State = copier.Copy(working);
+        await _storage.WriteStateAsync();
+    }
+
+    private async Task Guard(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception ex) when (ex is not ProtocolInvariantException)
+        {
+            // A failed write may or may not have landed, and an ETag conflict means another activation owns the state:
+            // either way this activation's memory is no longer the truth, so it goes and the next one reloads.
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    private async Task<T> Guard<T>(Task<T> task)
+    {
+        await Guard((Task)task);
+        return await task;
+    }
+}

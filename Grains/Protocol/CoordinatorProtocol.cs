@@ -1,0 +1,231 @@
+using Microsoft.Extensions.Logging;
+using OrleansTwoPc.Hosting;
+
+namespace OrleansTwoPc.Protocol;
+
+/// <summary>
+/// The coordinator side of two-phase commit with presumed abort, for one operation id, as a plain class.
+/// One driver per activation runs the transaction (or resumes a stored one); concurrent callers join it.
+/// Order of durability: record before prepares; decision before phase 2 and before any caller hears it;
+/// completion after every participant acknowledged.
+/// </summary>
+public sealed partial class CoordinatorProtocol(
+    string operationId,
+    CoordinatorRecord record,
+    Func<Task> write,
+    Func<ParticipantId, IParticipantGrain> participants,
+    TwoPcOptions options,
+    IReadOnlyDictionary<string, IReadOnlySet<string>> kinds,
+    TimeProvider time,
+    ILogger logger,
+    CancellationToken stopping)
+{
+    private readonly RequestLimits _limits = new() { MaxParticipants = options.MaxParticipants };
+    private TaskCompletionSource<TransactionOutcome>? _decided;
+    private Task? _driver;
+
+    public CoordinatorRecord Record => record;
+
+    /// <summary>Completes when the driver stops: phase 2 done, or failed (then the activation should go).</summary>
+    public Task? Driver => _driver;
+
+    public Task<TransactionOutcome> ExecuteAsync(TransactionRequest request)
+    {
+        RequestValidator.Validate(operationId, request, _limits, kinds);
+        var fingerprint = request.Fingerprint();
+        if (record.Phase == CoordinatorPhase.None)
+        {
+            record.Begin(operationId, request, fingerprint, time.GetUtcNow());
+            return StartDriver(fresh: true);
+        }
+
+        if (!string.Equals(record.Fingerprint, fingerprint, StringComparison.Ordinal))
+        {
+            throw new OperationConflictException(operationId);
+        }
+
+        if (record.IsDecided)
+        {
+            Resume();
+            return Task.FromResult(record.ToOutcome(operationId, replayed: true));
+        }
+
+        return StartDriver(fresh: false);
+    }
+
+    public TransactionOutcome GetStatus() => record.ToOutcome(operationId, replayed: false);
+
+    /// <summary>Finishes a stored record that is not completed (after a crash or deactivation). No-op otherwise.</summary>
+    public void Resume()
+    {
+        if (record.Phase is not (CoordinatorPhase.None or CoordinatorPhase.Completed))
+        {
+            _ = StartDriver(fresh: false);
+        }
+    }
+
+    private Task<TransactionOutcome> StartDriver(bool fresh)
+    {
+        if (_decided is null)
+        {
+            _decided = new TaskCompletionSource<TransactionOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _driver = DriveAsync(fresh);
+        }
+
+        return _decided.Task;
+    }
+
+    private async Task DriveAsync(bool fresh)
+    {
+        try
+        {
+            if (fresh)
+            {
+                await write();
+                await (record.IsOnePhase ? RunOnePhaseAsync() : RunTwoPhaseAsync());
+            }
+            else
+            {
+                // Bump the epoch durably first: the ETag write fences any older activation still running this record.
+                record.NewAttempt();
+                await write();
+                LogResuming(logger, operationId, record.Phase, record.Epoch);
+                if (record.Phase == CoordinatorPhase.Preparing)
+                {
+                    await RecoverUndecidedAsync();
+                }
+            }
+
+            _decided!.TrySetResult(record.ToOutcome(operationId, replayed: !fresh));
+            await FinishAsync();
+        }
+        catch (Exception ex)
+        {
+            LogDriverFailed(logger, ex, operationId, record.Phase);
+            _decided!.TrySetException(ex);
+            throw;
+        }
+    }
+
+    private async Task RunTwoPhaseAsync()
+    {
+        var votes = await Task.WhenAll(record.Request!.Operations.Select(PrepareAsync));
+        var no = votes.FirstOrDefault(v => !v.IsYes);
+        record.Decide(no is null, no?.Reason, votes, time.GetUtcNow(), participantsDone: false);
+        await write();
+    }
+
+    private async Task<Vote> PrepareAsync(ParticipantOperation operation)
+    {
+        try
+        {
+            return await participants(operation.Participant).Prepare(operationId, record.Epoch, operation)
+                .WaitAsync(options.PrepareTimeout, time, stopping);
+        }
+        catch (TimeoutException)
+        {
+            return Vote.No(AbortCodes.PrepareTimeout, $"{operation.Participant} did not vote within {options.PrepareTimeout.TotalSeconds:0.###} s");
+        }
+        catch (Exception ex) when (!stopping.IsCancellationRequested)
+        {
+            return Vote.No(AbortCodes.ParticipantFailed, $"{operation.Participant} failed to prepare: {ex.GetType().Name}: {ex.Message}");
+        }
+    }
+
+    private async Task RunOnePhaseAsync()
+    {
+        var operation = record.Request!.Operations[0];
+        Vote vote;
+        try
+        {
+            vote = await participants(operation.Participant).CommitOnePhase(operationId, record.Epoch, operation)
+                .WaitAsync(options.PrepareTimeout, time, stopping);
+        }
+        catch (Exception ex) when (!stopping.IsCancellationRequested)
+        {
+            // The commit may or may not have landed: ask (and fence) before deciding anything.
+            var status = await SendUntilAnsweredAsync(operation.Participant, p => p.Abort(operationId, record.Epoch));
+            vote = status == TransactionStatus.Committed ? Vote.Yes
+                : Vote.No(AbortCodes.ParticipantFailed, $"{operation.Participant} failed: {ex.GetType().Name}: {ex.Message}");
+        }
+
+        record.Decide(vote.IsYes, vote.Reason, [vote], time.GetUtcNow(), participantsDone: true);
+        await write();
+    }
+
+    /// <summary>Presumed abort: no decision was durable, so nobody committed (except a one-phase participant, which says so).</summary>
+    private async Task RecoverUndecidedAsync()
+    {
+        AbortReason reason = new(AbortCodes.CoordinatorRecovered, "the coordinator stopped before deciding; presumed abort");
+        if (record.IsOnePhase)
+        {
+            var participant = record.Request!.Operations[0].Participant;
+            var status = await SendUntilAnsweredAsync(participant, p => p.Abort(operationId, record.Epoch));
+            var committed = status == TransactionStatus.Committed;
+            record.Decide(committed, committed ? null : reason, null, time.GetUtcNow(), participantsDone: true);
+        }
+        else
+        {
+            record.Decide(false, reason, null, time.GetUtcNow(), participantsDone: false);
+        }
+
+        await write();
+    }
+
+    /// <summary>Phase 2: deliver the durable decision to every participant that may hold a prepared record, then complete.</summary>
+    private async Task FinishAsync()
+    {
+        if (record.Phase is not (CoordinatorPhase.Committing or CoordinatorPhase.Aborting))
+        {
+            return;
+        }
+
+        var commit = record.Phase == CoordinatorPhase.Committing;
+        var operations = record.Request!.Operations;
+        var sends = new List<Task>(operations.Count);
+        for (var i = 0; i < operations.Count; i++)
+        {
+            // A participant that voted no reserved nothing and wrote nothing: it needs no abort.
+            if (!commit && record.Votes?[i] is { IsYes: false })
+            {
+                continue;
+            }
+
+            var participant = operations[i].Participant;
+            sends.Add(commit
+                ? SendUntilAnsweredAsync(participant, async p => { await p.Commit(operationId, record.Epoch); return true; })
+                : SendUntilAnsweredAsync(participant, p => p.Abort(operationId, record.Epoch)));
+        }
+
+        await Task.WhenAll(sends);
+        record.Complete(time.GetUtcNow());
+        await write();
+    }
+
+    private async Task<T> SendUntilAnsweredAsync<T>(ParticipantId participant, Func<IParticipantGrain, Task<T>> send)
+    {
+        var backoff = options.RetryBackoff;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await send(participants(participant)).WaitAsync(options.PrepareTimeout, time, stopping);
+            }
+            catch (Exception ex) when (!stopping.IsCancellationRequested && ex is not ProtocolInvariantException)
+            {
+                LogResend(logger, ex, operationId, participant, attempt, backoff);
+                await Task.Delay(backoff, time, stopping);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, options.MaxRetryBackoff.Ticks));
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Resuming transaction {OperationId} in phase {Phase} as attempt {Epoch}")]
+    private static partial void LogResuming(ILogger logger, string operationId, CoordinatorPhase phase, long epoch);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Transaction {OperationId} stopped in phase {Phase}; the next activation resumes it")]
+    private static partial void LogDriverFailed(ILogger logger, Exception exception, string operationId, CoordinatorPhase phase);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Debug, Message = "Transaction {OperationId}: message to {Participant} failed (try {Attempt}); resending in {Backoff}")]
+    private static partial void LogResend(ILogger logger, Exception exception, string operationId, ParticipantId participant, int attempt, TimeSpan backoff);
+}

@@ -1,0 +1,120 @@
+namespace OrleansTwoPc.Protocol;
+
+/// <summary>Where a coordinator's transaction stands. Persisted; never moves backwards.</summary>
+public enum CoordinatorPhase
+{
+    /// <summary>No record: the operation id never ran here.</summary>
+    None = 0,
+
+    /// <summary>Record durable, prepares sent, no decision yet. Recovery presumes abort.</summary>
+    Preparing = 1,
+
+    /// <summary>Commit decision durable; telling participants to apply.</summary>
+    Committing = 2,
+
+    /// <summary>Abort decision durable; telling participants to release.</summary>
+    Aborting = 3,
+
+    /// <summary>Every participant acknowledged the decision; nothing left to do.</summary>
+    Completed = 4,
+}
+
+/// <summary>
+/// The coordinator's durable record of one operation id. Storage contract: a write either lands whole or not at all,
+/// and is rejected when another activation wrote since this one read (ETag). After a failed write the activation
+/// does not know which, so it deactivates and the next one reads the truth.
+/// </summary>
+[GenerateSerializer, Alias("twopc.coordinator-record")]
+public sealed class CoordinatorRecord
+{
+    [Id(0)] public string? OperationId { get; set; }
+
+    /// <summary>SHA-256 of the canonical request; a different request under the same id is a conflict.</summary>
+    [Id(1)] public string? Fingerprint { get; set; }
+
+    [Id(2)] public TransactionRequest? Request { get; set; }
+
+    [Id(3)] public CoordinatorPhase Phase { get; set; }
+
+    /// <summary>
+    /// The attempt number: 1 for the first run, bumped and made durable by every activation that resumes the record.
+    /// Participants refuse messages from an attempt older than one they have seen.
+    /// </summary>
+    [Id(4)] public long Epoch { get; set; }
+
+    /// <summary>Committed or Aborted once decided (and forever after); InProgress before.</summary>
+    [Id(5)] public TransactionStatus Decision { get; set; }
+
+    [Id(6)] public AbortReason? Reason { get; set; }
+
+    /// <summary>Each participant's vote, in request order, recorded with the decision (null entries: no vote).</summary>
+    [Id(7)] public List<Vote?>? Votes { get; set; }
+
+    [Id(8)] public DateTimeOffset CreatedAt { get; set; }
+
+    [Id(9)] public DateTimeOffset? DecidedAt { get; set; }
+
+    [Id(10)] public DateTimeOffset? CompletedAt { get; set; }
+
+    public bool IsDecided => Decision is TransactionStatus.Committed or TransactionStatus.Aborted;
+
+    public bool IsOnePhase => Request?.Operations.Count == 1;
+
+    /// <summary>None → Preparing, attempt 1.</summary>
+    public void Begin(string operationId, TransactionRequest request, string fingerprint, DateTimeOffset now)
+    {
+        Invariant.That(Phase == CoordinatorPhase.None, $"{operationId}: begin on a record in phase {Phase}");
+        OperationId = operationId;
+        Request = request;
+        Fingerprint = fingerprint;
+        Phase = CoordinatorPhase.Preparing;
+        Decision = TransactionStatus.InProgress;
+        Epoch = 1;
+        CreatedAt = now;
+    }
+
+    /// <summary>A new activation resumes an unfinished record: a new attempt, so older attempts are fenced.</summary>
+    public void NewAttempt()
+    {
+        Invariant.That(Phase is CoordinatorPhase.Preparing or CoordinatorPhase.Committing or CoordinatorPhase.Aborting,
+            $"{OperationId}: new attempt in phase {Phase}");
+        Epoch++;
+    }
+
+    /// <summary>Preparing → Committing/Aborting (or straight to Completed when every participant already ended).</summary>
+    public void Decide(bool commit, AbortReason? reason, IReadOnlyList<Vote?>? votes, DateTimeOffset now, bool participantsDone)
+    {
+        Invariant.That(Phase == CoordinatorPhase.Preparing, $"{OperationId}: a decision never changes; phase is {Phase}");
+        Invariant.That(commit == (reason is null), $"{OperationId}: commit has no reason, abort has one");
+        Invariant.That(!commit || votes is null || votes.All(v => v is { IsYes: true }),
+            $"{OperationId}: commit needs a yes vote from every participant");
+        Decision = commit ? TransactionStatus.Committed : TransactionStatus.Aborted;
+        Reason = reason;
+        Votes = votes?.ToList();
+        DecidedAt = now;
+        Phase = participantsDone ? CoordinatorPhase.Completed
+            : commit ? CoordinatorPhase.Committing : CoordinatorPhase.Aborting;
+        if (participantsDone)
+        {
+            CompletedAt = now;
+        }
+    }
+
+    /// <summary>Committing/Aborting → Completed.</summary>
+    public void Complete(DateTimeOffset now)
+    {
+        Invariant.That(Phase is CoordinatorPhase.Committing or CoordinatorPhase.Aborting,
+            $"{OperationId}: complete in phase {Phase}");
+        Phase = CoordinatorPhase.Completed;
+        CompletedAt = now;
+    }
+
+    public TransactionOutcome ToOutcome(string operationId, bool replayed) => new()
+    {
+        OperationId = operationId,
+        Status = Phase == CoordinatorPhase.None ? TransactionStatus.Unknown : Decision,
+        Reason = Reason,
+        DecidedAt = DecidedAt,
+        Replayed = replayed,
+    };
+}

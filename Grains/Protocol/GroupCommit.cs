@@ -1,0 +1,48 @@
+namespace OrleansTwoPc.Protocol;
+
+/// <summary>
+/// Coalesces state writes of one grain: every caller that changed state awaits a write that started after its
+/// change, and all callers that changed state while a write was in flight share the next one. Under load one storage
+/// round trip makes many prepares durable (group commit). Single-threaded use only (a grain's turns).
+/// </summary>
+internal sealed class GroupCommit(Func<Task> write)
+{
+    private TaskCompletionSource? _waiting;
+    private Task? _pump;
+
+    /// <summary>Whether a write is queued or running.</summary>
+    public bool Busy => _pump is { IsCompleted: false };
+
+    /// <summary>Completes when a write that includes every change made before this call is durable.</summary>
+    public Task FlushAsync()
+    {
+        _waiting ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var task = _waiting.Task;
+        if (_pump is null || _pump.IsCompleted)
+        {
+            _pump = PumpAsync();
+        }
+
+        return task;
+    }
+
+    /// <summary>Completes when the writes queued so far are done (for reads that must not show undurable state).</summary>
+    public Task SettleAsync() => Busy ? FlushAsync() : Task.CompletedTask;
+
+    private async Task PumpAsync()
+    {
+        while (_waiting is { } batch)
+        {
+            _waiting = null;
+            try
+            {
+                await write();
+                batch.SetResult();
+            }
+            catch (Exception ex)
+            {
+                batch.SetException(ex);
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+namespace OrleansTwoPc.Protocol;
+
+/// <summary>
+/// The participant side of two-phase commit, as plain transitions over <see cref="ParticipantState{TValue}"/>.
+/// Each handler changes state in memory within one grain turn, then awaits a group-committed write before it
+/// answers, so every answer reflects durable state. Handlers are idempotent by operation id.
+/// </summary>
+/// <param name="state">The working state; mutated only here.</param>
+/// <param name="rules">The kind's business rules.</param>
+/// <param name="write">Makes the current state durable (with an ETag check).</param>
+/// <param name="time">Clock for record timestamps.</param>
+public sealed class ParticipantProtocol<TValue>(
+    ParticipantState<TValue> state,
+    ParticipantRules<TValue> rules,
+    Func<Task> write,
+    TimeProvider time) where TValue : new()
+{
+    private readonly GroupCommit _writer = new(write);
+
+    public ParticipantState<TValue> State => state;
+
+    public async Task<Vote> PrepareAsync(string operationId, long epoch, ParticipantOperation operation)
+    {
+        CheckAddressed(operation);
+        if (state.Ended.TryGetValue(operationId, out var ended))
+        {
+            // A duplicate or late prepare: answer from the trail, never reserve twice.
+            await _writer.SettleAsync();
+            return ended.Committed ? Vote.Yes : Vote.No(AbortCodes.Fenced, $"{operationId} already aborted at {operation.Participant}");
+        }
+
+        if (state.Prepared.TryGetValue(operationId, out var prepared))
+        {
+            Invariant.That(prepared.Operation == operation,
+                $"{operationId}: prepared {prepared.Operation} at {operation.Participant} but asked to prepare {operation}");
+            if (prepared.Epoch > epoch)
+            {
+                return Vote.No(AbortCodes.Fenced, $"{operationId}: attempt {epoch} is older than prepared attempt {prepared.Epoch}");
+            }
+
+            state.Prepared[operationId] = prepared with { Epoch = epoch };
+            await _writer.FlushAsync();
+            return Vote.Yes;
+        }
+
+        var vote = rules.Reserve(state.Value, operation);
+        if (!vote.IsYes)
+        {
+            // Nothing reserved, nothing to make durable: presumed abort needs no record of a no vote.
+            return vote;
+        }
+
+        state.Prepared[operationId] = new PreparedRecord(epoch, operation, time.GetUtcNow());
+        rules.CheckInvariants(state.Value);
+        await _writer.FlushAsync();
+        return Vote.Yes;
+    }
+
+    public async Task CommitAsync(string operationId, long epoch)
+    {
+        if (state.Ended.TryGetValue(operationId, out var ended))
+        {
+            Invariant.That(ended.Committed, $"{operationId}: commit after it aborted here");
+            await _writer.SettleAsync();
+            return;
+        }
+
+        // The decision is durable and never changes, so a commit from any attempt is right; no epoch check needed.
+        Invariant.That(state.Prepared.Remove(operationId, out var prepared),
+            $"{operationId}: commit without a prepared record");
+        rules.Apply(state.Value, prepared!.Operation);
+        state.Ended[operationId] = new EndedRecord(true, Math.Max(epoch, prepared.Epoch), prepared.Operation, time.GetUtcNow());
+        rules.CheckInvariants(state.Value);
+        await _writer.FlushAsync();
+    }
+
+    public async Task<TransactionStatus> AbortAsync(string operationId, long epoch)
+    {
+        if (state.Ended.TryGetValue(operationId, out var ended))
+        {
+            await _writer.SettleAsync();
+            return ended.Committed ? TransactionStatus.Committed : TransactionStatus.Aborted;
+        }
+
+        if (state.Prepared.TryGetValue(operationId, out var prepared))
+        {
+            rules.Release(state.Value, prepared.Operation);
+            state.Prepared.Remove(operationId);
+            rules.CheckInvariants(state.Value);
+        }
+
+        // Remember the abort even when nothing was prepared: a prepare still in flight must find this and refuse.
+        state.Ended[operationId] = new EndedRecord(false, epoch, null, time.GetUtcNow());
+        await _writer.FlushAsync();
+        return TransactionStatus.Aborted;
+    }
+
+    public async Task<Vote> CommitOnePhaseAsync(string operationId, long epoch, ParticipantOperation operation)
+    {
+        CheckAddressed(operation);
+        if (state.Ended.TryGetValue(operationId, out var ended))
+        {
+            await _writer.SettleAsync();
+            return ended.Committed ? Vote.Yes : Vote.No(AbortCodes.Fenced, $"{operationId} already aborted at {operation.Participant}");
+        }
+
+        Invariant.That(!state.Prepared.ContainsKey(operationId), $"{operationId}: one-phase commit of a prepared transaction");
+        var vote = rules.Reserve(state.Value, operation);
+        if (!vote.IsYes)
+        {
+            return vote;
+        }
+
+        rules.Apply(state.Value, operation);
+        state.Ended[operationId] = new EndedRecord(true, epoch, operation, time.GetUtcNow());
+        rules.CheckInvariants(state.Value);
+        await _writer.FlushAsync();
+        return Vote.Yes;
+    }
+
+    /// <summary>Reads the committed value once every change made so far is durable, so a read never shows undurable effects.</summary>
+    public async Task<T> ReadAsync<T>(Func<TValue, T> read)
+    {
+        var result = read(state.Value);
+        await _writer.SettleAsync();
+        return result;
+    }
+
+    private void CheckAddressed(ParticipantOperation operation)
+    {
+        Invariant.That(operation.Kind == rules.Kind, $"operation {operation} sent to a {rules.Kind} participant");
+        Invariant.That(rules.Actions.Contains(operation.Action), $"action '{operation.Action}' is not one of kind {rules.Kind}");
+    }
+}

@@ -1,0 +1,67 @@
+-- OrleansTwoPc schema for SQLite: the grain-state table and the queries Orleans' ADO.NET provider runs by key.
+-- Idempotent: safe to run at every start. Written for this project against the provider's contract:
+--   parameters @GrainIdHash @GrainIdN0 @GrainIdN1 @GrainTypeHash @GrainTypeString @GrainIdExtensionString
+--   @ServiceId @GrainStateVersion @PayloadBinary; reads return PayloadBinary, Version; writes and clears return
+--   NewGrainStateVersion only when they applied (no row means "someone else wrote first": an ETag conflict).
+
+CREATE TABLE IF NOT EXISTS OrleansQuery
+(
+    QueryKey  TEXT NOT NULL PRIMARY KEY,
+    QueryText TEXT NOT NULL
+);
+
+-- One row per grain state. The natural key is the whole grain identity; the hashes lead so lookups touch a
+-- narrow prefix. A string-keyed grain has N0 = N1 = 0 and its key in GrainIdExtensionString ('' when absent,
+-- because NULLs would make the key non-unique).
+CREATE TABLE IF NOT EXISTS OrleansStorage
+(
+    GrainIdHash            INTEGER NOT NULL,
+    GrainTypeHash          INTEGER NOT NULL,
+    GrainIdN0              INTEGER NOT NULL,
+    GrainIdN1              INTEGER NOT NULL,
+    GrainTypeString        TEXT    NOT NULL,
+    GrainIdExtensionString TEXT    NOT NULL,
+    ServiceId              TEXT    NOT NULL,
+    PayloadBinary          BLOB    NULL,
+    ModifiedOn             TEXT    NOT NULL,
+    Version                INTEGER NOT NULL,
+    PRIMARY KEY (GrainIdHash, GrainTypeHash, ServiceId, GrainTypeString, GrainIdExtensionString, GrainIdN0, GrainIdN1)
+) WITHOUT ROWID;
+
+INSERT OR REPLACE INTO OrleansQuery (QueryKey, QueryText) VALUES ('ReadFromStorageKey', '
+SELECT PayloadBinary, Version
+FROM OrleansStorage
+WHERE GrainIdHash = @GrainIdHash AND GrainTypeHash = @GrainTypeHash AND ServiceId = @ServiceId
+  AND GrainTypeString = @GrainTypeString AND GrainIdExtensionString = COALESCE(@GrainIdExtensionString, '''')
+  AND GrainIdN0 = @GrainIdN0 AND GrainIdN1 = @GrainIdN1;
+');
+
+-- Two single statements, each atomic on its own: an update that applies only at the expected version, and an
+-- insert that applies only when no version was expected and no row exists. At most one returns a row.
+INSERT OR REPLACE INTO OrleansQuery (QueryKey, QueryText) VALUES ('WriteToStorageKey', '
+UPDATE OrleansStorage
+SET PayloadBinary = @PayloadBinary, ModifiedOn = strftime(''%Y-%m-%dT%H:%M:%fZ'', ''now''), Version = Version + 1
+WHERE GrainIdHash = @GrainIdHash AND GrainTypeHash = @GrainTypeHash AND ServiceId = @ServiceId
+  AND GrainTypeString = @GrainTypeString AND GrainIdExtensionString = COALESCE(@GrainIdExtensionString, '''')
+  AND GrainIdN0 = @GrainIdN0 AND GrainIdN1 = @GrainIdN1
+  AND Version = @GrainStateVersion
+RETURNING Version AS NewGrainStateVersion;
+
+INSERT INTO OrleansStorage (GrainIdHash, GrainTypeHash, GrainIdN0, GrainIdN1, GrainTypeString, GrainIdExtensionString,
+                            ServiceId, PayloadBinary, ModifiedOn, Version)
+SELECT @GrainIdHash, @GrainTypeHash, @GrainIdN0, @GrainIdN1, @GrainTypeString, COALESCE(@GrainIdExtensionString, ''''),
+       @ServiceId, @PayloadBinary, strftime(''%Y-%m-%dT%H:%M:%fZ'', ''now''), 1
+WHERE @GrainStateVersion IS NULL
+ON CONFLICT DO NOTHING
+RETURNING Version AS NewGrainStateVersion;
+');
+
+INSERT OR REPLACE INTO OrleansQuery (QueryKey, QueryText) VALUES ('ClearStorageKey', '
+UPDATE OrleansStorage
+SET PayloadBinary = NULL, ModifiedOn = strftime(''%Y-%m-%dT%H:%M:%fZ'', ''now''), Version = Version + 1
+WHERE GrainIdHash = @GrainIdHash AND GrainTypeHash = @GrainTypeHash AND ServiceId = @ServiceId
+  AND GrainTypeString = @GrainTypeString AND GrainIdExtensionString = COALESCE(@GrainIdExtensionString, '''')
+  AND GrainIdN0 = @GrainIdN0 AND GrainIdN1 = @GrainIdN1
+  AND Version = @GrainStateVersion
+RETURNING Version AS NewGrainStateVersion;
+');

@@ -1,0 +1,75 @@
+using System.Reflection;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace OrleansTwoPc.Storage;
+
+/// <summary>
+/// Creates the SQLite schema the ADO.NET provider needs (its storage table and the <c>OrleansQuery</c> rows it
+/// runs), idempotently, before the provider initialises; switches the file to WAL; logs where data lives.
+/// </summary>
+internal sealed partial class SqliteSchema(string path, string connectionString, ILogger<SqliteSchema> logger)
+    : ILifecycleParticipant<ISiloLifecycle>
+{
+    /// <summary>The ADO.NET invariant that makes Orleans load Microsoft.Data.Sqlite's factory.</summary>
+    public const string Invariant = "System.Data.SQLite";
+
+    public static string ConnectionString(string path, TimeSpan busyTimeout) => new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Pooling = true,
+        DefaultTimeout = (int)busyTimeout.TotalSeconds,
+    }.ToString();
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(SqliteSchema), ServiceLifecycleStage.RuntimeInitialize, _ => EnsureCreatedAsync());
+
+    public async Task EnsureCreatedAsync()
+    {
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync();
+        // WAL is a property of the file, so setting it once sticks; it must be set outside a transaction.
+        var journal = await ScalarAsync(connection, "PRAGMA journal_mode=WAL;");
+        var synchronous = await ScalarAsync(connection, "PRAGMA synchronous;");
+        // BEGIN IMMEDIATE takes the writer lock, so two silos starting on one file apply the script one after the other.
+        await using (var transaction = connection.BeginTransaction(deferred: false))
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = Script();
+            await command.ExecuteNonQueryAsync();
+            await transaction.CommitAsync();
+        }
+
+        var synchronousName = SynchronousName(synchronous);
+        LogReady(logger, path, journal, synchronousName);
+    }
+
+    private static async Task<string> ScalarAsync(SqliteConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) ?? "";
+    }
+
+    private static string SynchronousName(string value) => value switch
+    {
+        "0" => "OFF",
+        "1" => "NORMAL",
+        "2" => "FULL",
+        "3" => "EXTRA",
+        _ => value,
+    };
+
+    private static string Script()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("OrleansTwoPc.Storage.Sql.sqlite.sql")
+            ?? throw new InvalidOperationException("embedded sqlite.sql missing");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information,
+        Message = "Grain state: SQLite file {Path} (journal {Journal}, synchronous {Synchronous}); schema ready")]
+    private static partial void LogReady(ILogger logger, string path, string journal, string synchronous);
+}
