@@ -67,6 +67,14 @@ public sealed record TransactionOutcome
     /// <summary>Whether this answer was replayed from the stored record rather than produced by this call's execution.</summary>
     [Id(4)] public bool Replayed { get; init; }
 
+    /// <summary>
+    /// When every participant had applied (or released) the decision. The caller is answered once the decision is
+    /// durable, which can be a moment before this; reads of participants show the effect from then on.
+    /// </summary>
+    [Id(5)] public DateTimeOffset? CompletedAt { get; init; }
+
+    public bool IsCompleted => CompletedAt is not null;
+
     public bool IsDecided => Status is TransactionStatus.Committed or TransactionStatus.Aborted;
 
     public override string ToString() => Reason is null ? $"{OperationId}: {Status}" : $"{OperationId}: {Status} ({Reason})";

@@ -115,6 +115,7 @@ public sealed class CoordinatorRecord
         Status = Phase == CoordinatorPhase.None ? TransactionStatus.Unknown : Decision,
         Reason = Reason,
         DecidedAt = DecidedAt,
+        CompletedAt = CompletedAt,
         Replayed = replayed,
     };
 }

@@ -1,0 +1,184 @@
+using Orleans.Runtime;
+using OrleansTwoPc.Protocol;
+
+namespace OrleansTwoPc.Tests.Cluster;
+
+/// <summary>The exactly-once contract on a 2-silo in-process cluster with memory storage.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class TransactionTests(MemoryClusterFixture fixture)
+{
+    private readonly TwoPcCluster _cluster = fixture.Cluster;
+
+    private static string Id(string name) => $"{name}-{Guid.NewGuid():N}";
+
+    private async Task<string> FundAsync(long amount)
+    {
+        var account = Id("acct");
+        var outcome = await _cluster.Transactions.ExecuteAsync(Id("fund"), TransactionRequest.Deposit(account, amount));
+        Assert.Equal(TransactionStatus.Committed, outcome.Status);
+        return account;
+    }
+
+    [Fact]
+    public async Task Transfer_commits_across_participants_on_different_silos()
+    {
+        var crossSilo = 0;
+        for (var i = 0; i < 12 && crossSilo == 0; i++)
+        {
+            var from = await FundAsync(100);
+            var to = Id("acct");
+            var op = Id("t");
+            var outcome = await _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(from, to, 30));
+            Assert.Equal(TransactionStatus.Committed, outcome.Status);
+            Assert.False(outcome.Replayed);
+            await _cluster.WaitCompletedAsync(op);
+            Assert.Equal(70, await _cluster.Ledger(from).GetBalance());
+            Assert.Equal(30, await _cluster.Ledger(to).GetBalance());
+            var hosts = await Task.WhenAll(
+                HostOfAsync(GrainId.Create(ParticipantKinds.Ledger, from)),
+                HostOfAsync(GrainId.Create(ParticipantKinds.Ledger, to)));
+            crossSilo += hosts[0] != hosts[1] ? 1 : 0;
+        }
+
+        Assert.True(crossSilo > 0, "no transfer had its two accounts on different silos in 12 tries");
+    }
+
+    [Fact]
+    public async Task Abort_leaves_every_participant_unchanged()
+    {
+        var rich = await FundAsync(500);
+        var poor = await FundAsync(10);
+        var op = Id("t");
+        var outcome = await _cluster.Transactions.ExecuteAsync(op, new TransactionRequest(
+            new ParticipantOperation(ParticipantKinds.Ledger, rich, LedgerActions.Credit, 100),
+            new ParticipantOperation(ParticipantKinds.Ledger, poor, LedgerActions.Debit, 100)));
+
+        Assert.Equal(TransactionStatus.Aborted, outcome.Status);
+        Assert.Equal(AbortCodes.InsufficientFunds, outcome.Reason?.Code);
+        await _cluster.WaitCompletedAsync(op);
+        Assert.Equal(500, await _cluster.Ledger(rich).GetBalance());
+        Assert.Equal(10, await _cluster.Ledger(poor).GetBalance());
+
+        // The credit's reservation was released: the whole ceiling is usable, and a replay says the same thing.
+        var replay = await _cluster.Transactions.ExecuteAsync(op, new TransactionRequest(
+            new ParticipantOperation(ParticipantKinds.Ledger, poor, LedgerActions.Debit, 100),
+            new ParticipantOperation(ParticipantKinds.Ledger, rich, LedgerActions.Credit, 100)));
+        Assert.Equal(outcome.Reason, replay.Reason);
+        Assert.True(replay.Replayed);
+    }
+
+    [Fact]
+    public async Task Changed_payload_under_a_used_id_is_a_conflict_and_changes_nothing()
+    {
+        var from = await FundAsync(100);
+        var to = Id("acct");
+        var op = Id("t");
+        await _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(from, to, 30));
+        await _cluster.WaitCompletedAsync(op);
+
+        var conflict = await Assert.ThrowsAsync<OperationConflictException>(
+            () => _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(from, to, 31)));
+        Assert.Equal(op, conflict.OperationId);
+        Assert.Contains(op, conflict.Message, StringComparison.Ordinal);
+        Assert.Equal(70, await _cluster.Ledger(from).GetBalance());
+        Assert.Equal(30, await _cluster.Ledger(to).GetBalance());
+        Assert.Equal(TransactionStatus.Committed, (await _cluster.Transactions.GetStatusAsync(op)).Status);
+    }
+
+    [Fact]
+    public async Task Fifty_concurrent_duplicates_run_once_and_all_get_the_same_outcome()
+    {
+        var from = await FundAsync(100);
+        var to = Id("acct");
+        var op = Id("t");
+        var request = TransactionRequest.Transfer(from, to, 10);
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 50)
+            .Select(_ => Task.Run(() => _cluster.Transactions.ExecuteAsync(op, request))));
+
+        Assert.All(outcomes, o => Assert.Equal(TransactionStatus.Committed, o.Status));
+        Assert.Single(outcomes.Select(o => o.DecidedAt).Distinct());
+        await _cluster.WaitCompletedAsync(op);
+        Assert.Equal(90, await _cluster.Ledger(from).GetBalance());
+        Assert.Equal(10, await _cluster.Ledger(to).GetBalance());
+    }
+
+    [Fact]
+    public async Task Single_participant_request_commits_in_one_phase()
+    {
+        var account = Id("acct");
+        var op = Id("d");
+        var outcome = await _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Deposit(account, 42));
+
+        Assert.Equal(TransactionStatus.Committed, outcome.Status);
+        // One phase: the decision and completion land together, there is no separate phase 2.
+        Assert.NotNull(outcome.CompletedAt);
+        Assert.Equal(outcome.DecidedAt, outcome.CompletedAt);
+        Assert.Equal(42, await _cluster.Ledger(account).GetBalance());
+        var replay = await _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Deposit(account, 42));
+        Assert.True(replay.Replayed);
+        Assert.Equal(42, await _cluster.Ledger(account).GetBalance());
+    }
+
+    [Fact]
+    public async Task A_read_during_a_prepared_state_shows_the_committed_value()
+    {
+        var account = await FundAsync(100);
+        var ledger = _cluster.Client.GetGrain<IParticipantGrain>(GrainId.Create(ParticipantKinds.Ledger, account));
+        var debit = new ParticipantOperation(ParticipantKinds.Ledger, account, LedgerActions.Debit, 60);
+
+        Assert.True((await ledger.Prepare("held-op", 1, debit)).IsYes);
+        Assert.Equal(100, await _cluster.Ledger(account).GetBalance());
+        // The hold is real: a second debit of 60 cannot spend the same money.
+        var second = await ledger.Prepare("second-op", 1, debit with { Amount = 60 });
+        Assert.Equal(AbortCodes.InsufficientFunds, second.Reason?.Code);
+
+        await ledger.Commit("held-op", 1);
+        Assert.Equal(40, await _cluster.Ledger(account).GetBalance());
+    }
+
+    [Fact]
+    public async Task Status_reports_unknown_then_the_outcome()
+    {
+        var op = Id("s");
+        Assert.Equal(TransactionStatus.Unknown, (await _cluster.Transactions.GetStatusAsync(op)).Status);
+        await _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(Id("empty"), Id("acct"), 5));
+        var status = await _cluster.Transactions.GetStatusAsync(op);
+        Assert.Equal(TransactionStatus.Aborted, status.Status);
+        Assert.Equal(AbortCodes.InsufficientFunds, status.Reason?.Code);
+    }
+
+    [Fact]
+    public async Task Multi_participant_request_spans_both_kinds()
+    {
+        var buyer = await FundAsync(1_000);
+        var item = Id("widget");
+        var shop = Id("shop");
+        await _cluster.Transactions.ExecuteAsync(Id("r"), new TransactionRequest(
+            new ParticipantOperation(ParticipantKinds.Inventory, item, InventoryActions.Restock, 5)));
+
+        var op = Id("order");
+        var order = new TransactionRequest(
+            new ParticipantOperation(ParticipantKinds.Ledger, buyer, LedgerActions.Debit, 300),
+            new ParticipantOperation(ParticipantKinds.Ledger, shop, LedgerActions.Credit, 300),
+            new ParticipantOperation(ParticipantKinds.Inventory, item, InventoryActions.Reserve, 3));
+        Assert.Equal(TransactionStatus.Committed, (await _cluster.Transactions.ExecuteAsync(op, order)).Status);
+        await _cluster.WaitCompletedAsync(op);
+        Assert.Equal(700, await _cluster.Ledger(buyer).GetBalance());
+        Assert.Equal(300, await _cluster.Ledger(shop).GetBalance());
+        Assert.Equal(2, await _cluster.Inventory(item).GetStock());
+
+        // Out of stock aborts the whole order: no money moves either.
+        var tooMany = order with { Operations = [order.Operations[0], order.Operations[1], order.Operations[2] with { Amount = 3 }] };
+        var second = await _cluster.Transactions.ExecuteAsync(Id("order"), tooMany);
+        Assert.Equal(AbortCodes.InsufficientStock, second.Reason?.Code);
+        Assert.Equal(700, await _cluster.Ledger(buyer).GetBalance());
+        Assert.Equal(2, await _cluster.Inventory(item).GetStock());
+    }
+
+    private async Task<SiloAddress?> HostOfAsync(GrainId grain)
+    {
+        var management = _cluster.Client.GetGrain<IManagementGrain>(0);
+        var stats = await management.GetDetailedGrainStatistics();
+        return stats.FirstOrDefault(s => s.GrainId == grain)?.SiloAddress;
+    }
+}

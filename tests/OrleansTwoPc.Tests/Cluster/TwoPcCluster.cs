@@ -1,0 +1,83 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.TestingHost;
+using OrleansTwoPc.Client;
+using OrleansTwoPc.Hosting;
+
+namespace OrleansTwoPc.Tests.Cluster;
+
+/// <summary>
+/// An in-process cluster running the real service (AddTwoPc) on the chosen storage. Response and membership timeouts
+/// are lowered so a killed silo is noticed in seconds, not the defaults' half minute.
+/// </summary>
+public sealed class TwoPcCluster : IAsyncDisposable
+{
+    private TwoPcCluster(InProcessTestCluster cluster) => Inner = cluster;
+
+    public InProcessTestCluster Inner { get; }
+
+    public IClusterClient Client => Inner.Client;
+
+    public TransactionClient Transactions => new(Inner.Client, new TransactionClientOptions { Deadline = TimeSpan.FromSeconds(30) });
+
+    /// <summary>Starts <paramref name="silos"/> silos. <paramref name="sqliteFolder"/> null means memory storage.</summary>
+    public static async Task<TwoPcCluster> StartAsync(int silos = 2, string? sqliteFolder = null,
+        IDictionary<string, string?>? settings = null, string serviceId = "twopc-tests")
+    {
+        var config = new Dictionary<string, string?>
+        {
+            ["TwoPc:Storage:Provider"] = sqliteFolder is null ? "Memory" : "Sqlite",
+            ["TwoPc:Storage:DataDirectory"] = sqliteFolder ?? "",
+            ["TwoPc:PrepareTimeout"] = "00:00:03",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            config[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(config).Build();
+        var builder = new InProcessTestClusterBuilder((short)silos);
+        builder.Options.ServiceId = serviceId;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddTwoPc(configuration);
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(1);
+                o.NumMissedProbesLimit = 2;
+                o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
+            });
+            silo.Services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        });
+        builder.ConfigureClient(client => client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5)));
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return new TwoPcCluster(cluster);
+    }
+
+    public ILedgerGrain Ledger(string account) => Client.GetGrain<ILedgerGrain>(account);
+
+    public IInventoryGrain Inventory(string item) => Client.GetGrain<IInventoryGrain>(item);
+
+    public ITransactionCoordinatorGrain Coordinator(string operationId) => Client.GetGrain<ITransactionCoordinatorGrain>(operationId);
+
+    /// <summary>Waits until the operation's phase 2 finished everywhere (the caller is answered before that).</summary>
+    public async Task WaitCompletedAsync(string operationId, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        var management = Client.GetGrain<ITransactionCoordinatorGrain>(operationId);
+        while (!(await management.GetStatus()).IsCompleted)
+        {
+            await Task.Delay(20, cts.Token);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Inner.StopAllSilosAsync();
+        await Inner.DisposeAsync();
+    }
+}
