@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using OrleansTwoPc.Faults;
 using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Recovery;
 using OrleansTwoPc.Protocol;
 
 namespace OrleansTwoPc.Coordinator;
@@ -17,6 +19,7 @@ public sealed class TransactionCoordinatorGrain(
     [PersistentState("coordinator", TwoPcStorage.Name)] IPersistentState<CoordinatorRecord> storage,
     IOptions<TwoPcOptions> options,
     ParticipantKindRegistry kinds,
+    IFaultInjector faults,
     TimeProvider time,
     ILogger<TransactionCoordinatorGrain> logger) : Grain, ITransactionCoordinatorGrain
 {
@@ -30,7 +33,8 @@ public sealed class TransactionCoordinatorGrain(
         _protocol = new CoordinatorProtocol(
             this.GetPrimaryKeyString(), storage.State, storage.WriteStateAsync,
             participant => GrainFactory.GetGrain<IParticipantGrain>(GrainId.Create(participant.Kind, participant.Key)),
-            options.Value, kinds.ActionsByKind, time, logger, _stopping.Token);
+            options.Value, kinds.ActionsByKind, time, logger, _stopping.Token,
+            faults, new ShardedRecoveryRegistry(GrainFactory, options.Value.RecoveryShards));
         // A record left unfinished by an earlier activation is finished now, without waiting for a caller.
         _protocol.Resume();
         Watch();

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using OrleansTwoPc.Faults;
 using OrleansTwoPc.Participants;
+using OrleansTwoPc.Recovery;
 using OrleansTwoPc.Protocol;
 
 namespace OrleansTwoPc.Hosting;
@@ -24,6 +26,9 @@ public static class SiloBuilderExtensions
         TwoPcStorage.Add(silo, storage);
 
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IFaultInjector>(NoFaults.Instance);
+        services.TryAddSingleton<IStorageFaultPolicy, NoStorageFaults>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, RecoverySweeper>();
         services.TryAddSingleton<ParticipantKindRegistry>();
         silo.AddParticipantKind<LedgerRules>();
         silo.AddParticipantKind<InventoryRules>();

@@ -17,6 +17,22 @@ public sealed class TwoPcOptions
     /// <summary>Longest wait between two resends of a phase-2 message. Default 5 seconds.</summary>
     public TimeSpan MaxRetryBackoff { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How often every silo sweeps the recovery registry, and how old an unfinished transaction must be before a
+    /// sweep wakes its coordinator. An unfinished transaction is resolved at most about twice this after the cluster
+    /// is healthy, with no client traffic. Default 30 seconds.
+    /// </summary>
+    public TimeSpan RecoveryInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a participant holds a prepared record without hearing the decision before it asks the coordinator
+    /// (and applies the answer itself). Default 10 seconds.
+    /// </summary>
+    public TimeSpan DecisionTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Number of recovery registry shards. Changing it orphans entries of the old shards; keep it fixed. Default 8.</summary>
+    public int RecoveryShards { get; set; } = 8;
+
     /// <summary>Most participants one request may name. Default 16.</summary>
     public int MaxParticipants { get; set; } = 16;
 
@@ -26,6 +42,10 @@ public sealed class TwoPcOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PrepareTimeout, TimeSpan.Zero, nameof(PrepareTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RetryBackoff, TimeSpan.Zero, nameof(RetryBackoff));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRetryBackoff, RetryBackoff, nameof(MaxRetryBackoff));
+        ArgumentOutOfRangeException.ThrowIfLessThan(RecoveryInterval, TimeSpan.FromMilliseconds(100), nameof(RecoveryInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThan(DecisionTimeout, TimeSpan.FromMilliseconds(100), nameof(DecisionTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(RecoveryShards, 1, nameof(RecoveryShards));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(RecoveryShards, 1024, nameof(RecoveryShards));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxParticipants, 1, nameof(MaxParticipants));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxParticipants, 256, nameof(MaxParticipants));
     }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
+using OrleansTwoPc.Faults;
 using OrleansTwoPc.Storage;
 
 namespace OrleansTwoPc.Hosting;
@@ -54,20 +55,25 @@ public static class TwoPcStorage
     /// <summary>The grain storage provider name used by every grain of the service.</summary>
     public const string Name = "twopc";
 
+    /// <summary>The real provider behind the fault-injection decorator registered as <see cref="Name"/>.</summary>
+    private const string InnerName = "twopc-database";
+
     internal static void Add(ISiloBuilder silo, TwoPcStorageOptions storage)
     {
         storage.Validate();
+        silo.Services.AddKeyedSingleton<IGrainStorage>(Name, (sp, _) => new FaultInjectingGrainStorage(
+            sp.GetRequiredKeyedService<IGrainStorage>(InnerName), sp.GetRequiredService<IStorageFaultPolicy>()));
         switch (storage.Provider)
         {
             case StorageProvider.Memory:
-                silo.AddMemoryGrainStorage(Name);
+                silo.AddMemoryGrainStorage(InnerName);
                 break;
             case StorageProvider.Sqlite:
                 Directory.CreateDirectory(Path.GetDirectoryName(storage.SqlitePath)!);
                 var connectionString = SqliteSchema.ConnectionString(storage.SqlitePath, storage.SqliteBusyTimeout);
                 silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
                     ActivatorUtilities.CreateInstance<SqliteSchema>(sp, storage.SqlitePath, connectionString));
-                silo.AddAdoNetGrainStorage(Name, options =>
+                silo.AddAdoNetGrainStorage(InnerName, options =>
                 {
                     options.Invariant = SqliteSchema.Invariant;
                     options.ConnectionString = connectionString;
@@ -82,6 +88,6 @@ public static class TwoPcStorage
     // Orleans' binary serializer with [Alias]ed types: stored rows survive renames of state classes, unlike the
     // default JSON that embeds .NET type names.
     private static void UseOrleansSerializer(IServiceCollection services) =>
-        services.AddOptions<AdoNetGrainStorageOptions>(Name)
+        services.AddOptions<AdoNetGrainStorageOptions>(InnerName)
             .Configure<Serializer>((options, serializer) => options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
 }

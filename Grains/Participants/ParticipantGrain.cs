@@ -1,6 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Serialization;
+using OrleansTwoPc.Faults;
+using OrleansTwoPc.Hosting;
 using OrleansTwoPc.Protocol;
 
 namespace OrleansTwoPc.Participants;
@@ -16,6 +19,8 @@ public abstract class ParticipantGrain<TValue> : Grain, IParticipantGrain where 
     private readonly IPersistentState<ParticipantState<TValue>> _storage;
     private readonly ParticipantRules<TValue> _rules;
     private ParticipantProtocol<TValue>? _protocol;
+    private TimeSpan _decisionTimeout;
+    private IGrainTimer? _decisionTimer;
 
     protected ParticipantGrain(IPersistentState<ParticipantState<TValue>> storage, ParticipantRules<TValue> rules)
     {
@@ -31,12 +36,19 @@ public abstract class ParticipantGrain<TValue> : Grain, IParticipantGrain where 
         var time = ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System;
         // The protocol works on its own copy; each write persists a snapshot, so a slow write never races a later turn.
         var working = copier.Copy(_storage.State);
-        _protocol = new ParticipantProtocol<TValue>(working, _rules, () => PersistAsync(copier, working), time);
+        _protocol = new ParticipantProtocol<TValue>(working, _rules, () => PersistAsync(copier, working), time,
+            ServiceProvider.GetService<IFaultInjector>());
+        _decisionTimeout = ServiceProvider.GetRequiredService<IOptions<TwoPcOptions>>().Value.DecisionTimeout;
+        WatchPrepared();
         return Task.CompletedTask;
     }
 
-    public Task<Vote> Prepare(string operationId, long epoch, ParticipantOperation operation) =>
-        Guard(Protocol.PrepareAsync(operationId, epoch, operation));
+    public async Task<Vote> Prepare(string operationId, long epoch, ParticipantOperation operation)
+    {
+        var vote = await Guard(Protocol.PrepareAsync(operationId, epoch, operation));
+        WatchPrepared();
+        return vote;
+    }
 
     public Task Commit(string operationId, long epoch) => Guard(Protocol.CommitAsync(operationId, epoch));
 
@@ -47,6 +59,35 @@ public abstract class ParticipantGrain<TValue> : Grain, IParticipantGrain where 
 
     /// <summary>Reads the committed value; for the kind's query methods.</summary>
     protected Task<T> ReadAsync<T>(Func<TValue, T> read) => Guard(Protocol.ReadAsync(read));
+
+    // While prepared records exist, a timer asks their coordinators for decisions that are overdue. It runs only
+    // then, so thousands of idle participants cost nothing.
+    private void WatchPrepared()
+    {
+        if (Protocol.State.Prepared.Count == 0 || _decisionTimer is not null)
+        {
+            return;
+        }
+
+        _decisionTimer = this.RegisterGrainTimer(ResolveStaleAsync, new GrainTimerCreationOptions
+        {
+            DueTime = _decisionTimeout,
+            Period = _decisionTimeout,
+            Interleave = true,
+            KeepAlive = true,
+        });
+    }
+
+    private async Task ResolveStaleAsync(CancellationToken cancellationToken)
+    {
+        var remaining = await Guard(Protocol.ResolveStaleAsync(_decisionTimeout,
+            id => GrainFactory.GetGrain<ITransactionCoordinatorGrain>(id).GetStatus()));
+        if (remaining == 0)
+        {
+            _decisionTimer?.Dispose();
+            _decisionTimer = null;
+        }
+    }
 
     private async Task PersistAsync(DeepCopier copier, ParticipantState<TValue> working)
     {

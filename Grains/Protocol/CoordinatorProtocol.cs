@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
+using OrleansTwoPc.Faults;
 using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Recovery;
 
 namespace OrleansTwoPc.Protocol;
 
@@ -18,8 +20,12 @@ public sealed partial class CoordinatorProtocol(
     IReadOnlyDictionary<string, IReadOnlySet<string>> kinds,
     TimeProvider time,
     ILogger logger,
-    CancellationToken stopping)
+    CancellationToken stopping,
+    IFaultInjector? faults = null,
+    IRecoveryRegistry? registry = null)
 {
+    private readonly IFaultInjector _faults = faults ?? NoFaults.Instance;
+    private readonly IRecoveryRegistry _registry = registry ?? NoRecoveryRegistry.Instance;
     private readonly RequestLimits _limits = new() { MaxParticipants = options.MaxParticipants };
     private TaskCompletionSource<TransactionOutcome>? _decided;
     private Task? _driver;
@@ -81,7 +87,10 @@ public sealed partial class CoordinatorProtocol(
         {
             if (fresh)
             {
-                await write();
+                // Record and registry entry both durable before any prepare: after a crash from here on, recovery
+                // finds the transaction without waiting for the caller.
+                await Task.WhenAll(write(), _registry.RegisterAsync(operationId, record.CreatedAt));
+                await _faults.AtAsync(FaultPoint.CoordinatorRecordWritten, operationId);
                 await (record.IsOnePhase ? RunOnePhaseAsync() : RunTwoPhaseAsync());
             }
             else
@@ -98,6 +107,7 @@ public sealed partial class CoordinatorProtocol(
 
             _decided!.TrySetResult(record.ToOutcome(operationId, replayed: !fresh));
             await FinishAsync();
+            _registry.Unregister(operationId);
         }
         catch (Exception ex)
         {
@@ -111,8 +121,7 @@ public sealed partial class CoordinatorProtocol(
     {
         var votes = await Task.WhenAll(record.Request!.Operations.Select(PrepareAsync));
         var no = votes.FirstOrDefault(v => !v.IsYes);
-        record.Decide(no is null, no?.Reason, votes, time.GetUtcNow(), participantsDone: false);
-        await write();
+        await DecideAsync(no is null, no?.Reason, votes, participantsDone: false);
     }
 
     private async Task<Vote> PrepareAsync(ParticipantOperation operation)
@@ -149,8 +158,7 @@ public sealed partial class CoordinatorProtocol(
                 : Vote.No(AbortCodes.ParticipantFailed, $"{operation.Participant} failed: {ex.GetType().Name}: {ex.Message}");
         }
 
-        record.Decide(vote.IsYes, vote.Reason, [vote], time.GetUtcNow(), participantsDone: true);
-        await write();
+        await DecideAsync(vote.IsYes, vote.Reason, [vote], participantsDone: true);
     }
 
     /// <summary>Presumed abort: no decision was durable, so nobody committed (except a one-phase participant, which says so).</summary>
@@ -162,14 +170,20 @@ public sealed partial class CoordinatorProtocol(
             var participant = record.Request!.Operations[0].Participant;
             var status = await SendUntilAnsweredAsync(participant, p => p.Abort(operationId, record.Epoch));
             var committed = status == TransactionStatus.Committed;
-            record.Decide(committed, committed ? null : reason, null, time.GetUtcNow(), participantsDone: true);
+            await DecideAsync(committed, committed ? null : reason, null, participantsDone: true);
         }
         else
         {
-            record.Decide(false, reason, null, time.GetUtcNow(), participantsDone: false);
+            await DecideAsync(false, reason, null, participantsDone: false);
         }
+    }
 
+    /// <summary>The commit point: once this write lands the outcome is fixed forever.</summary>
+    private async Task DecideAsync(bool commit, AbortReason? reason, IReadOnlyList<Vote?>? votes, bool participantsDone)
+    {
+        record.Decide(commit, reason, votes, time.GetUtcNow(), participantsDone);
         await write();
+        await _faults.AtAsync(FaultPoint.DecisionWritten, operationId);
     }
 
     /// <summary>Phase 2: deliver the durable decision to every participant that may hold a prepared record, then complete.</summary>
@@ -197,9 +211,16 @@ public sealed partial class CoordinatorProtocol(
                 : SendUntilAnsweredAsync(participant, p => p.Abort(operationId, record.Epoch)));
         }
 
+        if (sends.Count > 0)
+        {
+            await sends[0];
+            await _faults.AtAsync(FaultPoint.CommitFanOut, operationId);
+        }
+
         await Task.WhenAll(sends);
         record.Complete(time.GetUtcNow());
         await write();
+        await _faults.AtAsync(FaultPoint.CompletionRecorded, operationId);
     }
 
     private async Task<T> SendUntilAnsweredAsync<T>(ParticipantId participant, Func<IParticipantGrain, Task<T>> send)

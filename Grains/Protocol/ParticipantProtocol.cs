@@ -1,3 +1,5 @@
+using OrleansTwoPc.Faults;
+
 namespace OrleansTwoPc.Protocol;
 
 /// <summary>
@@ -9,13 +11,16 @@ namespace OrleansTwoPc.Protocol;
 /// <param name="rules">The kind's business rules.</param>
 /// <param name="write">Makes the current state durable (with an ETag check).</param>
 /// <param name="time">Clock for record timestamps.</param>
+/// <param name="faults">Fault points for tests; none by default.</param>
 public sealed class ParticipantProtocol<TValue>(
     ParticipantState<TValue> state,
     ParticipantRules<TValue> rules,
     Func<Task> write,
-    TimeProvider time) where TValue : new()
+    TimeProvider time,
+    IFaultInjector? faults = null) where TValue : new()
 {
     private readonly GroupCommit _writer = new(write);
+    private readonly IFaultInjector _faults = faults ?? NoFaults.Instance;
 
     public ParticipantState<TValue> State => state;
 
@@ -53,6 +58,7 @@ public sealed class ParticipantProtocol<TValue>(
         state.Prepared[operationId] = new PreparedRecord(epoch, operation, time.GetUtcNow());
         rules.CheckInvariants(state.Value);
         await _writer.FlushAsync();
+        await _faults.AtAsync(FaultPoint.PrepareWritten, operationId);
         return Vote.Yes;
     }
 
@@ -72,6 +78,7 @@ public sealed class ParticipantProtocol<TValue>(
         state.Ended[operationId] = new EndedRecord(true, Math.Max(epoch, prepared.Epoch), prepared.Operation, time.GetUtcNow());
         rules.CheckInvariants(state.Value);
         await _writer.FlushAsync();
+        await _faults.AtAsync(FaultPoint.ParticipantApplied, operationId);
     }
 
     public async Task<TransactionStatus> AbortAsync(string operationId, long epoch)
@@ -116,6 +123,48 @@ public sealed class ParticipantProtocol<TValue>(
         rules.CheckInvariants(state.Value);
         await _writer.FlushAsync();
         return Vote.Yes;
+    }
+
+    /// <summary>
+    /// Cooperative termination: for each prepared record older than <paramref name="decisionTimeout"/>, ask the
+    /// coordinator and apply its answer here. Asking also wakes a crashed coordinator, whose activation resumes the
+    /// record. Unknown means the record is gone (expired), which under presumed abort means abort. In progress means
+    /// wait: a prepared record is never released by a timeout alone.
+    /// </summary>
+    /// <returns>How many prepared records remain.</returns>
+    public async Task<int> ResolveStaleAsync(TimeSpan decisionTimeout, Func<string, Task<TransactionOutcome>> ask)
+    {
+        var cutoff = time.GetUtcNow() - decisionTimeout;
+        var stale = state.Prepared.Where(p => p.Value.PreparedAt <= cutoff).ToList();
+        foreach (var (operationId, prepared) in stale)
+        {
+            TransactionOutcome outcome;
+            try
+            {
+                outcome = await ask(operationId);
+            }
+            catch (Exception ex) when (ex is not ProtocolInvariantException)
+            {
+                continue; // the coordinator is unreachable for now; the next tick asks again
+            }
+
+            if (!state.Prepared.ContainsKey(operationId))
+            {
+                continue; // the decision arrived while we asked
+            }
+
+            switch (outcome.Status)
+            {
+                case TransactionStatus.Committed:
+                    await CommitAsync(operationId, prepared.Epoch);
+                    break;
+                case TransactionStatus.Aborted or TransactionStatus.Unknown:
+                    await AbortAsync(operationId, prepared.Epoch);
+                    break;
+            }
+        }
+
+        return state.Prepared.Count;
     }
 
     /// <summary>Reads the committed value once every change made so far is durable, so a read never shows undurable effects.</summary>

@@ -1,0 +1,43 @@
+namespace OrleansTwoPc.Faults;
+
+/// <summary>
+/// Named points in the protocol where a test can crash a silo or stall a grain. Each is hit right after the step's
+/// durable write, before the step's next message, which is where a crash is most instructive.
+/// </summary>
+public enum FaultPoint
+{
+    /// <summary>Coordinator: the Preparing record is durable; no prepare has been sent.</summary>
+    CoordinatorRecordWritten,
+
+    /// <summary>Participant: the prepared record is durable; the yes vote has not been sent.</summary>
+    PrepareWritten,
+
+    /// <summary>Coordinator: the decision is durable; the caller has not been answered, phase 2 not started.</summary>
+    DecisionWritten,
+
+    /// <summary>Coordinator: the first participant acknowledged the decision; the others may not have.</summary>
+    CommitFanOut,
+
+    /// <summary>Participant: the commit is applied and durable; the acknowledgement has not been sent.</summary>
+    ParticipantApplied,
+
+    /// <summary>Coordinator: Completed is durable.</summary>
+    CompletionRecorded,
+}
+
+/// <summary>
+/// Called at every <see cref="FaultPoint"/>. The default does nothing and completes synchronously, so production pays
+/// one interface call per point. Tests register an injector that signals and blocks, or throws.
+/// </summary>
+public interface IFaultInjector
+{
+    ValueTask AtAsync(FaultPoint point, string operationId);
+}
+
+/// <summary>The production injector: no faults.</summary>
+public sealed class NoFaults : IFaultInjector
+{
+    public static readonly NoFaults Instance = new();
+
+    public ValueTask AtAsync(FaultPoint point, string operationId) => ValueTask.CompletedTask;
+}

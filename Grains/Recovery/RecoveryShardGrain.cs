@@ -1,0 +1,110 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Protocol;
+
+namespace OrleansTwoPc.Recovery;
+
+[GenerateSerializer, Alias("twopc.recovery-shard")]
+public sealed class RecoveryShardState
+{
+    [Id(0)] public Dictionary<string, DateTimeOffset> Pending { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// One shard of the recovery registry. Reentrant with group commit: registrations of many concurrent transactions
+/// share one storage write, so the registry costs a fraction of a write per transaction.
+/// </summary>
+[Reentrant]
+public sealed partial class RecoveryShardGrain(
+    [PersistentState("recovery", TwoPcStorage.Name)] IPersistentState<RecoveryShardState> storage,
+    IOptions<TwoPcOptions> options,
+    TimeProvider time,
+    ILogger<RecoveryShardGrain> logger) : Grain, IRecoveryShardGrain
+{
+    private GroupCommit? _writer;
+    private Task<int>? _sweep;
+
+    private GroupCommit Writer => _writer ??= new GroupCommit(storage.WriteStateAsync);
+
+    public async Task Register(string operationId, DateTimeOffset startedAt)
+    {
+        storage.State.Pending[operationId] = startedAt;
+        await Guard(Writer.FlushAsync());
+    }
+
+    public Task Unregister(string operationId)
+    {
+        // No write of its own: the next registration's write carries the removal.
+        storage.State.Pending.Remove(operationId);
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<PendingOperation>> List() => Task.FromResult<IReadOnlyList<PendingOperation>>(
+        storage.State.Pending.OrderBy(p => p.Value).Select(p => new PendingOperation(p.Key, p.Value)).ToList());
+
+    public Task<int> Sweep() => _sweep is { IsCompleted: false } running ? running : _sweep = SweepAsync();
+
+    private async Task<int> SweepAsync()
+    {
+        var cutoff = time.GetUtcNow() - options.Value.RecoveryInterval;
+        var due = storage.State.Pending.Where(p => p.Value <= cutoff).Select(p => p.Key).ToList();
+        var statuses = await Task.WhenAll(due.Select(WakeAsync));
+        var finished = 0;
+        for (var i = 0; i < due.Count; i++)
+        {
+            if (statuses[i] is { } outcome && (outcome.IsCompleted || outcome.Status == TransactionStatus.Unknown))
+            {
+                storage.State.Pending.Remove(due[i]);
+                finished++;
+            }
+        }
+
+        if (finished > 0)
+        {
+            await Guard(Writer.FlushAsync());
+        }
+
+        if (due.Count > 0)
+        {
+            var shard = this.GetPrimaryKeyLong();
+            LogSwept(logger, shard, due.Count, finished);
+        }
+
+        return storage.State.Pending.Count;
+    }
+
+    // Activating the coordinator is the recovery: its activation resumes any unfinished record.
+    private async Task<TransactionOutcome?> WakeAsync(string operationId)
+    {
+        try
+        {
+            return await GrainFactory.GetGrain<ITransactionCoordinatorGrain>(operationId).GetStatus();
+        }
+        catch (Exception ex)
+        {
+            LogWakeFailed(logger, ex, operationId);
+            return null;
+        }
+    }
+
+    private async Task Guard(Task write)
+    {
+        try
+        {
+            await write;
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Recovery shard {Shard}: woke {Due} unfinished transactions, {Finished} completed")]
+    private static partial void LogSwept(ILogger logger, long shard, int due, int finished);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "Recovery could not wake the coordinator of {OperationId}; next sweep retries")]
+    private static partial void LogWakeFailed(ILogger logger, Exception exception, string operationId);
+}
