@@ -16,6 +16,8 @@ public sealed class InventoryItem
 
     /// <summary>Items promised by prepared restocks: counted against the capacity.</summary>
     [Id(2)] public long Incoming { get; set; }
+
+    public override string ToString() => $"stock={Stock} reserved={Reserved} incoming={Incoming}";
 }
 
 /// <summary>

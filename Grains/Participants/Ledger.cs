@@ -16,6 +16,8 @@ public sealed class LedgerAccount
 
     /// <summary>Sum of prepared credits: counted against the balance ceiling.</summary>
     [Id(2)] public long Incoming { get; set; }
+
+    public override string ToString() => $"balance={Balance} held={Held} incoming={Incoming}";
 }
 
 /// <summary>

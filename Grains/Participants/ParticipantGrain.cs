@@ -14,7 +14,7 @@ namespace OrleansTwoPc.Participants;
 /// the protocol keeps all state changes inside single turns.
 /// </summary>
 [Reentrant]
-public abstract class ParticipantGrain<TValue> : Grain, IParticipantGrain where TValue : new()
+public abstract class ParticipantGrain<TValue> : Grain, IParticipantGrain, IParticipantInspectionGrain where TValue : new()
 {
     private readonly IPersistentState<ParticipantState<TValue>> _storage;
     private readonly ParticipantRules<TValue> _rules;
@@ -56,6 +56,24 @@ public abstract class ParticipantGrain<TValue> : Grain, IParticipantGrain where 
 
     public Task<Vote> CommitOnePhase(string operationId, long epoch, ParticipantOperation operation) =>
         Guard(Protocol.CommitOnePhaseAsync(operationId, epoch, operation));
+
+    public Task<ParticipantSnapshot> Inspect(bool includeTrail)
+    {
+        var state = Protocol.State;
+        return Task.FromResult(new ParticipantSnapshot
+        {
+            Kind = _rules.Kind,
+            Key = this.GetPrimaryKeyString(),
+            Value = state.Value?.ToString() ?? "",
+            Prepared = state.Prepared.OrderBy(p => p.Value.PreparedAt)
+                .Select(p => new PreparedEntry(p.Key, p.Value.Epoch, p.Value.Operation, p.Value.PreparedAt)).ToList(),
+            Ended = includeTrail
+                ? state.Ended.OrderBy(e => e.Value.EndedAt)
+                    .Select(e => new EndedEntry(e.Key, e.Value.Committed, e.Value.Operation, e.Value.EndedAt)).ToList()
+                : [],
+            EndedCount = state.Ended.Count,
+        });
+    }
 
     /// <summary>Reads the committed value; for the kind's query methods.</summary>
     protected Task<T> ReadAsync<T>(Func<TValue, T> read) => Guard(Protocol.ReadAsync(read));
