@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using OrleansTwoPc.Faults;
@@ -14,6 +15,7 @@ namespace OrleansTwoPc.Coordinator;
 /// status queries answer while it runs; the protocol allows only one driver.
 /// </summary>
 [Reentrant]
+[GrainType(GrainTypeName)]
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed in OnDeactivateAsync, the end of a grain's life.")]
 public sealed class TransactionCoordinatorGrain(
     [PersistentState("coordinator", TwoPcStorage.Name)] IPersistentState<CoordinatorRecord> storage,
@@ -23,6 +25,9 @@ public sealed class TransactionCoordinatorGrain(
     TimeProvider time,
     ILogger<TransactionCoordinatorGrain> logger) : Grain, ITransactionCoordinatorGrain
 {
+    /// <summary>The coordinator's grain type; fixed, since stored records are keyed by it.</summary>
+    public const string GrainTypeName = "twopc-coordinator";
+
     private readonly CancellationTokenSource _stopping = new();
     private CoordinatorProtocol? _protocol;
 

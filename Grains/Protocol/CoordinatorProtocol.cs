@@ -30,6 +30,10 @@ public sealed partial class CoordinatorProtocol(
     private TaskCompletionSource<TransactionOutcome>? _decided;
     private Task? _driver;
 
+    // What storage holds, as the last successful write left it. Callers only ever see this: the in-memory record runs
+    // ahead of storage while a write is in flight, and a decision nobody knows to be durable must not be reported.
+    private TransactionOutcome _durable = record.ToOutcome(operationId, replayed: false);
+
     public CoordinatorRecord Record => record;
 
     /// <summary>Completes when the driver stops: phase 2 done, or failed (then the activation should go).</summary>
@@ -50,16 +54,20 @@ public sealed partial class CoordinatorProtocol(
             throw new OperationConflictException(operationId);
         }
 
-        if (record.IsDecided)
+        if (_durable.IsDecided)
         {
             Resume();
-            return Task.FromResult(record.ToOutcome(operationId, replayed: true));
+            return Task.FromResult(_durable with { Replayed = true });
         }
 
         return StartDriver(fresh: false);
     }
 
-    public TransactionOutcome GetStatus() => record.ToOutcome(operationId, replayed: false);
+    /// <summary>The durable status; "in progress" while this activation runs an undecided record it has not yet written.</summary>
+    public TransactionOutcome GetStatus() =>
+        _durable.Status == TransactionStatus.Unknown && record.Phase != CoordinatorPhase.None
+            ? _durable with { Status = TransactionStatus.InProgress }
+            : _durable;
 
     /// <summary>Finishes a stored record that is not completed (after a crash or deactivation). No-op otherwise.</summary>
     public void Resume()
@@ -89,7 +97,7 @@ public sealed partial class CoordinatorProtocol(
             {
                 // Record and registry entry both durable before any prepare: after a crash from here on, recovery
                 // finds the transaction without waiting for the caller.
-                await Task.WhenAll(write(), _registry.RegisterAsync(operationId, record.CreatedAt));
+                await Task.WhenAll(PersistAsync(), _registry.RegisterAsync(operationId, record.CreatedAt));
                 await _faults.AtAsync(FaultPoint.CoordinatorRecordWritten, operationId);
                 await (record.IsOnePhase ? RunOnePhaseAsync() : RunTwoPhaseAsync());
             }
@@ -97,7 +105,7 @@ public sealed partial class CoordinatorProtocol(
             {
                 // Bump the epoch durably first: the ETag write fences any older activation still running this record.
                 record.NewAttempt();
-                await write();
+                await PersistAsync();
                 LogResuming(logger, operationId, record.Phase, record.Epoch);
                 if (record.Phase == CoordinatorPhase.Preparing)
                 {
@@ -105,7 +113,7 @@ public sealed partial class CoordinatorProtocol(
                 }
             }
 
-            _decided!.TrySetResult(record.ToOutcome(operationId, replayed: !fresh));
+            _decided!.TrySetResult(_durable with { Replayed = !fresh });
             await FinishAsync();
             _registry.Unregister(operationId);
         }
@@ -119,26 +127,36 @@ public sealed partial class CoordinatorProtocol(
 
     private async Task RunTwoPhaseAsync()
     {
-        var votes = await Task.WhenAll(record.Request!.Operations.Select(PrepareAsync));
-        var no = votes.FirstOrDefault(v => !v.IsYes);
+        var results = await Task.WhenAll(record.Request!.Operations.Select(PrepareAsync));
+        var no = results.FirstOrDefault(r => !r.Vote.IsYes).Vote;
+        // Only votes a participant actually cast are recorded: one that did not answer may have prepared after all.
+        var votes = results.Select(r => r.Answered ? r.Vote : null).ToList();
         await DecideAsync(no is null, no?.Reason, votes, participantsDone: false);
     }
 
-    private async Task<Vote> PrepareAsync(ParticipantOperation operation)
+    /// <returns>The vote, and whether the participant cast it (false: the coordinator votes no on its behalf).</returns>
+    private async Task<(Vote Vote, bool Answered)> PrepareAsync(ParticipantOperation operation)
     {
         try
         {
-            return await participants(operation.Participant).Prepare(operationId, record.Epoch, operation)
+            var vote = await participants(operation.Participant).Prepare(operationId, record.Epoch, operation)
                 .WaitAsync(options.PrepareTimeout, time, stopping);
+            return (vote, true);
         }
         catch (TimeoutException)
         {
-            return Vote.No(AbortCodes.PrepareTimeout, $"{operation.Participant} did not vote within {options.PrepareTimeout.TotalSeconds:0.###} s");
+            return (Vote.No(AbortCodes.PrepareTimeout, $"{operation.Participant} did not vote within {options.PrepareTimeout.TotalSeconds:0.###} s"), false);
         }
         catch (Exception ex) when (!stopping.IsCancellationRequested)
         {
-            return Vote.No(AbortCodes.ParticipantFailed, $"{operation.Participant} failed to prepare: {ex.GetType().Name}: {ex.Message}");
+            return (Vote.No(AbortCodes.ParticipantFailed, $"{operation.Participant} failed to prepare: {ex.GetType().Name}: {ex.Message}"), false);
         }
+    }
+
+    private async Task PersistAsync()
+    {
+        await write();
+        _durable = record.ToOutcome(operationId, replayed: false);
     }
 
     private async Task RunOnePhaseAsync()
@@ -182,7 +200,7 @@ public sealed partial class CoordinatorProtocol(
     private async Task DecideAsync(bool commit, AbortReason? reason, IReadOnlyList<Vote?>? votes, bool participantsDone)
     {
         record.Decide(commit, reason, votes, time.GetUtcNow(), participantsDone);
-        await write();
+        await PersistAsync();
         await _faults.AtAsync(FaultPoint.DecisionWritten, operationId);
     }
 
@@ -199,7 +217,8 @@ public sealed partial class CoordinatorProtocol(
         var sends = new List<Task>(operations.Count);
         for (var i = 0; i < operations.Count; i++)
         {
-            // A participant that voted no reserved nothing and wrote nothing: it needs no abort.
+            // A participant that itself voted no reserved nothing and wrote nothing: it needs no abort. One that did
+            // not answer (null) may have prepared, so it gets one.
             if (!commit && record.Votes?[i] is { IsYes: false })
             {
                 continue;
@@ -219,7 +238,7 @@ public sealed partial class CoordinatorProtocol(
 
         await Task.WhenAll(sends);
         record.Complete(time.GetUtcNow());
-        await write();
+        await PersistAsync();
         await _faults.AtAsync(FaultPoint.CompletionRecorded, operationId);
     }
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Runtime;
 using Orleans.TestingHost;
 using OrleansTwoPc.Client;
 using OrleansTwoPc.Hosting;
@@ -24,7 +25,8 @@ public sealed class TwoPcCluster : IAsyncDisposable
 
     /// <summary>Starts <paramref name="silos"/> silos. <paramref name="sqliteFolder"/> null means memory storage.</summary>
     public static async Task<TwoPcCluster> StartAsync(int silos = 2, string? sqliteFolder = null,
-        IDictionary<string, string?>? settings = null, string serviceId = "twopc-tests")
+        IDictionary<string, string?>? settings = null, string serviceId = "twopc-tests",
+        Action<ISiloBuilder>? configureSilo = null)
     {
         var config = new Dictionary<string, string?>
         {
@@ -42,6 +44,8 @@ public sealed class TwoPcCluster : IAsyncDisposable
         builder.Options.ServiceId = serviceId;
         builder.ConfigureSilo((_, silo) =>
         {
+            // First, so test doubles win over AddTwoPc's defaults (it registers them with TryAdd).
+            configureSilo?.Invoke(silo);
             silo.AddTwoPc(configuration);
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
             silo.Configure<ClusterMembershipOptions>(o =>
@@ -63,6 +67,23 @@ public sealed class TwoPcCluster : IAsyncDisposable
     public IInventoryGrain Inventory(string item) => Client.GetGrain<IInventoryGrain>(item);
 
     public ITransactionCoordinatorGrain Coordinator(string operationId) => Client.GetGrain<ITransactionCoordinatorGrain>(operationId);
+
+    public IParticipantInspectionGrain Inspection(string kind, string key) =>
+        Client.GetGrain<IParticipantInspectionGrain>(GrainId.Create(kind, key));
+
+    /// <summary>The silo hosting an active grain, or null when it is not active anywhere.</summary>
+    public async Task<SiloAddress?> HostOfAsync(GrainId grain)
+    {
+        var stats = await Client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics();
+        return stats.FirstOrDefault(s => s.GrainId == grain)?.SiloAddress;
+    }
+
+    /// <summary>Kills the silo at <paramref name="address"/> without a goodbye, as a crash would.</summary>
+    public async Task KillAsync(SiloAddress address)
+    {
+        var silo = Inner.Silos.Single(s => s.SiloAddress.Equals(address));
+        await Inner.KillSiloAsync(silo);
+    }
 
     /// <summary>Waits until the operation's phase 2 finished everywhere (the caller is answered before that).</summary>
     public async Task WaitCompletedAsync(string operationId, TimeSpan? timeout = null)

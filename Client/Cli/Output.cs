@@ -1,0 +1,148 @@
+using System.CommandLine.Parsing;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace OrleansTwoPc.Cli;
+
+/// <summary>The process exit codes; scripts rely on them.</summary>
+internal static class ExitCodes
+{
+    /// <summary>Committed, or a query answered.</summary>
+    public const int Success = 0;
+
+    /// <summary>Bad input, conflict, unreachable cluster, unknown outcome: nothing definite is known to have happened.</summary>
+    public const int Error = 1;
+
+    /// <summary>A definite abort: nothing changed anywhere.</summary>
+    public const int Aborted = 2;
+}
+
+/// <summary>
+/// Renders results and errors, as text (answers on stdout, errors on stderr) or with <c>--json</c> as exactly one
+/// JSON object on stdout, and picks the exit code.
+/// </summary>
+internal sealed class Output(bool json)
+{
+    // Messages quote values ('abc'); the default encoder would turn every quote into \u0027.
+    private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>Announces an id the CLI chose. With --json it goes to stderr: stdout holds only the one object.</summary>
+    public void GeneratedOperationId(string operationId) =>
+        (json ? Console.Error : Console.Out).WriteLine($"operation id: {operationId}");
+
+    /// <summary>The outcome of running a transaction.</summary>
+    public int Executed(TransactionOutcome outcome)
+    {
+        var code = Render(outcome, executed: true);
+        if (outcome.IsDecided)
+        {
+            return code;
+        }
+
+        // Execute normally returns a decided outcome; if not, the caller must ask again later.
+        if (!json)
+        {
+            Console.Error.WriteLine($"the outcome is not decided yet; query it with: status {outcome.OperationId}");
+        }
+
+        return ExitCodes.Error;
+    }
+
+    /// <summary>The answer of <c>status</c>. Aborted exits 2, as the command that ran it did.</summary>
+    public int Status(TransactionOutcome outcome) => Render(outcome, executed: false);
+
+    /// <summary>A committed level, e.g. <c>alice: 70</c> or <c>{"account":"alice","balance":70}</c>.</summary>
+    public int Level(string keyName, string key, string levelName, long value)
+    {
+        Answer(new JsonObject { [keyName] = key, [levelName] = value }, $"{key}: {value}");
+        return ExitCodes.Success;
+    }
+
+    /// <summary>Reports a failure and returns its exit code (always <see cref="ExitCodes.Error"/>).</summary>
+    public int Fail(Exception error)
+    {
+        var (text, type, message, details) = error switch
+        {
+            InvalidRequestException e => ($"invalid input: {e.Field}: {e.Rule}", "invalid-request", e.Rule, [("field", e.Field)]),
+            OperationConflictException e => (e.Message, "operation-conflict", e.Message, [("operationId", e.OperationId)]),
+            OutcomeUnknownException e => (WithCause(e), "outcome-unknown", WithCause(e), [("operationId", e.OperationId)]),
+            CliException e => (e.Message, e.Type, e.Message, e.Details),
+            OperationCanceledException => ("cancelled", "cancelled", "cancelled", []),
+            _ => ($"error: {error.Message}", "error", error.Message, new (string, string)[] { ("exception", error.GetType().Name) }),
+        };
+
+        if (json)
+        {
+            var body = new JsonObject { ["type"] = type };
+            foreach (var (name, value) in details)
+            {
+                body[name] = value;
+            }
+
+            body["message"] = message;
+            Console.Out.WriteLine(new JsonObject { ["error"] = body }.ToJsonString(JsonOptions));
+        }
+        else
+        {
+            Console.Error.WriteLine(text);
+        }
+
+        return ExitCodes.Error;
+    }
+
+    /// <summary>A malformed command line under --json: the parser's messages as one JSON error.</summary>
+    public static int ParseErrors(IReadOnlyList<ParseError> errors)
+    {
+        var body = new JsonObject
+        {
+            ["type"] = "usage",
+            ["message"] = string.Join("; ", errors.Select(e => e.Message)),
+        };
+        Console.Out.WriteLine(new JsonObject { ["error"] = body }.ToJsonString(JsonOptions));
+        return ExitCodes.Error;
+    }
+
+    private int Render(TransactionOutcome outcome, bool executed)
+    {
+        var line = $"{outcome.OperationId}: {Words(outcome.Status)}";
+        var obj = new JsonObject { ["operationId"] = outcome.OperationId, ["status"] = Words(outcome.Status).Replace(' ', '-') };
+        if (executed)
+        {
+            obj["replayed"] = outcome.Replayed;
+        }
+
+        if (outcome.Reason is { } reason)
+        {
+            line += $" ({reason.Code}: {reason.Message})";
+            obj["reason"] = new JsonObject { ["code"] = reason.Code, ["message"] = reason.Message };
+        }
+
+        if (outcome.DecidedAt is { } decidedAt)
+        {
+            obj["decidedAt"] = decidedAt;
+        }
+
+        if (executed && outcome.Replayed)
+        {
+            line += " (replayed: first outcome returned)";
+        }
+
+        Answer(obj, line);
+        return outcome.Status == TransactionStatus.Aborted ? ExitCodes.Aborted : ExitCodes.Success;
+    }
+
+    private void Answer(JsonObject obj, string line) => Console.Out.WriteLine(json ? obj.ToJsonString(JsonOptions) : line);
+
+    private static string Words(TransactionStatus status) => status switch
+    {
+        TransactionStatus.Unknown => "unknown",
+        TransactionStatus.InProgress => "in progress",
+        TransactionStatus.Committed => "committed",
+        TransactionStatus.Aborted => "aborted",
+        _ => status.ToString().ToLowerInvariant(),
+    };
+
+    private static string WithCause(OutcomeUnknownException error) =>
+        error.InnerException is { } cause ? $"{error.Message} (last error: {cause.Message})" : error.Message;
+}
