@@ -1,20 +1,40 @@
 namespace OrleansTwoPc.Tests.Cluster;
 
-/// <summary>One 2-silo memory-storage cluster shared by the tests that do not restart or kill silos.</summary>
-public sealed class MemoryClusterFixture : IAsyncLifetime
+/// <summary>A 2-silo cluster on one storage backend, shared by the tests of one class.</summary>
+public abstract class ClusterFixture : IAsyncLifetime
 {
     private TwoPcCluster? _cluster;
 
     public TwoPcCluster Cluster => _cluster ?? throw new InvalidOperationException("not started");
 
-    public async Task InitializeAsync() => _cluster = await TwoPcCluster.StartAsync(silos: 2);
+    public async Task InitializeAsync() => _cluster = await StartAsync();
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_cluster is not null)
         {
             await _cluster.DisposeAsync();
         }
+    }
+
+    protected abstract Task<TwoPcCluster> StartAsync();
+}
+
+public sealed class MemoryClusterFixture : ClusterFixture
+{
+    protected override Task<TwoPcCluster> StartAsync() => TwoPcCluster.StartAsync(silos: 2);
+}
+
+public sealed class SqliteClusterFixture : ClusterFixture
+{
+    private readonly TempFolder _folder = new();
+
+    protected override Task<TwoPcCluster> StartAsync() => TwoPcCluster.StartAsync(silos: 2, sqliteFolder: _folder.Path);
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _folder.Dispose();
     }
 }
 

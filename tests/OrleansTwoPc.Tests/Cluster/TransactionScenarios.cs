@@ -3,9 +3,11 @@ using OrleansTwoPc.Protocol;
 
 namespace OrleansTwoPc.Tests.Cluster;
 
-/// <summary>The exactly-once contract on a 2-silo in-process cluster with memory storage.</summary>
-[Collection(ClusterCollection.Name)]
-public sealed class TransactionTests(MemoryClusterFixture fixture)
+/// <summary>
+/// The exactly-once scenarios, one suite for every storage backend: each backend is a small fixture class
+/// (see <see cref="BackendFixtures"/>) that starts a 2-silo cluster on it.
+/// </summary>
+public abstract class TransactionScenarios(ClusterFixture fixture)
 {
     private readonly TwoPcCluster _cluster = fixture.Cluster;
 

@@ -1,0 +1,8 @@
+namespace OrleansTwoPc.Tests.Cluster;
+
+/// <summary>The scenario suite over memory storage.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class MemoryTransactionTests(MemoryClusterFixture fixture) : TransactionScenarios(fixture);
+
+/// <summary>The scenario suite over SQLite through Orleans' ADO.NET provider.</summary>
+public sealed class SqliteTransactionTests(SqliteClusterFixture fixture) : TransactionScenarios(fixture), IClassFixture<SqliteClusterFixture>;
