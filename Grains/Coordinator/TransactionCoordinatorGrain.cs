@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using OrleansTwoPc.Diagnostics;
 using OrleansTwoPc.Faults;
 using OrleansTwoPc.Hosting;
 using OrleansTwoPc.Recovery;
@@ -22,6 +23,7 @@ public sealed class TransactionCoordinatorGrain(
     IOptions<TwoPcOptions> options,
     ParticipantKindRegistry kinds,
     IFaultInjector faults,
+    TwoPcInstruments instruments,
     TimeProvider time,
     ILogger<TransactionCoordinatorGrain> logger) : Grain, ITransactionCoordinatorGrain
 {
@@ -35,11 +37,15 @@ public sealed class TransactionCoordinatorGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _protocol = new CoordinatorProtocol(
-            this.GetPrimaryKeyString(), storage.State, storage.WriteStateAsync,
+        var services = new CoordinatorServices(
             participant => GrainFactory.GetGrain<IParticipantGrain>(GrainId.Create(participant.Kind, participant.Key)),
-            options.Value, kinds.ActionsByKind, time, logger, _stopping.Token,
-            faults, new ShardedRecoveryRegistry(GrainFactory, options.Value.RecoveryShards));
+            options.Value, kinds.ActionsByKind, time, logger)
+        {
+            Faults = faults,
+            Registry = new ShardedRecoveryRegistry(GrainFactory, options.Value.RecoveryShards),
+            Instruments = instruments,
+        };
+        _protocol = new CoordinatorProtocol(this.GetPrimaryKeyString(), storage.State, storage.WriteStateAsync, services, _stopping.Token);
         // A record left unfinished by an earlier activation is finished now, without waiting for a caller.
         _protocol.Resume();
         Watch();

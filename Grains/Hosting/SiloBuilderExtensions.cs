@@ -26,6 +26,8 @@ public static class SiloBuilderExtensions
         TwoPcStorage.Add(silo, storage);
 
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<Diagnostics.TwoPcInstruments>();
         services.TryAddSingleton<IFaultInjector>(NoFaults.Instance);
         services.TryAddSingleton<IStorageFaultPolicy, NoStorageFaults>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, RecoverySweeper>();

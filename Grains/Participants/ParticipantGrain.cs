@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Serialization;
+using OrleansTwoPc.Diagnostics;
 using OrleansTwoPc.Faults;
 using OrleansTwoPc.Hosting;
 using OrleansTwoPc.Protocol;
@@ -36,10 +37,41 @@ public abstract class ParticipantGrain<TValue> : Grain, IParticipantGrain, IPart
         var time = ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System;
         // The protocol works on its own copy; each write persists a snapshot, so a slow write never races a later turn.
         var working = copier.Copy(_storage.State);
+        // The silo's gauges of prepared records: what this activation holds, kept current as records come and go.
+        var tracker = ServiceProvider.GetRequiredService<TwoPcInstruments>().Prepared;
+        var self = this.GetGrainId().ToString();
+        foreach (var (id, prepared) in working.Prepared)
+        {
+            tracker.Add(self, id, prepared.PreparedAt);
+        }
+
         _protocol = new ParticipantProtocol<TValue>(working, _rules, () => PersistAsync(copier, working), time,
-            ServiceProvider.GetService<IFaultInjector>());
+            ServiceProvider.GetService<IFaultInjector>(),
+            (id, preparedAt) =>
+            {
+                if (preparedAt is { } at)
+                {
+                    tracker.Add(self, id, at);
+                }
+                else
+                {
+                    tracker.Remove(self, id);
+                }
+            });
         _decisionTimeout = ServiceProvider.GetRequiredService<IOptions<TwoPcOptions>>().Value.DecisionTimeout;
         WatchPrepared();
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        var tracker = ServiceProvider.GetRequiredService<TwoPcInstruments>().Prepared;
+        var self = this.GetGrainId().ToString();
+        foreach (var id in Protocol.State.Prepared.Keys)
+        {
+            tracker.Remove(self, id);
+        }
+
         return Task.CompletedTask;
     }
 

@@ -1,9 +1,28 @@
 using Microsoft.Extensions.Logging;
+using OrleansTwoPc.Diagnostics;
 using OrleansTwoPc.Faults;
 using OrleansTwoPc.Hosting;
 using OrleansTwoPc.Recovery;
 
 namespace OrleansTwoPc.Protocol;
+
+/// <summary>What a coordinator needs from its surroundings; the grain builds one per silo, tests build their own.</summary>
+/// <param name="Participants">Resolves a participant's grain reference.</param>
+/// <param name="Options">Timing and limits.</param>
+/// <param name="Kinds">The kinds this cluster hosts and their actions, for validation.</param>
+public sealed record CoordinatorServices(
+    Func<ParticipantId, IParticipantGrain> Participants,
+    TwoPcOptions Options,
+    IReadOnlyDictionary<string, IReadOnlySet<string>> Kinds,
+    TimeProvider Time,
+    ILogger Logger)
+{
+    public IFaultInjector Faults { get; init; } = NoFaults.Instance;
+
+    public IRecoveryRegistry Registry { get; init; } = NoRecoveryRegistry.Instance;
+
+    public TwoPcInstruments Instruments { get; init; } = TwoPcInstruments.Unobserved;
+}
 
 /// <summary>
 /// The coordinator side of two-phase commit with presumed abort, for one operation id, as a plain class.
@@ -15,18 +34,17 @@ public sealed partial class CoordinatorProtocol(
     string operationId,
     CoordinatorRecord record,
     Func<Task> write,
-    Func<ParticipantId, IParticipantGrain> participants,
-    TwoPcOptions options,
-    IReadOnlyDictionary<string, IReadOnlySet<string>> kinds,
-    TimeProvider time,
-    ILogger logger,
-    CancellationToken stopping,
-    IFaultInjector? faults = null,
-    IRecoveryRegistry? registry = null)
+    CoordinatorServices services,
+    CancellationToken stopping)
 {
-    private readonly IFaultInjector _faults = faults ?? NoFaults.Instance;
-    private readonly IRecoveryRegistry _registry = registry ?? NoRecoveryRegistry.Instance;
-    private readonly RequestLimits _limits = new() { MaxParticipants = options.MaxParticipants };
+    private readonly Func<ParticipantId, IParticipantGrain> participants = services.Participants;
+    private readonly TwoPcOptions options = services.Options;
+    private readonly TimeProvider time = services.Time;
+    private readonly ILogger logger = services.Logger;
+    private readonly IFaultInjector _faults = services.Faults;
+    private readonly IRecoveryRegistry _registry = services.Registry;
+    private readonly TwoPcInstruments _instruments = services.Instruments;
+    private readonly RequestLimits _limits = new() { MaxParticipants = services.Options.MaxParticipants };
     private TaskCompletionSource<TransactionOutcome>? _decided;
     private Task? _driver;
 
@@ -41,23 +59,31 @@ public sealed partial class CoordinatorProtocol(
 
     public Task<TransactionOutcome> ExecuteAsync(TransactionRequest request)
     {
-        RequestValidator.Validate(operationId, request, _limits, kinds);
+        RequestValidator.Validate(operationId, request, _limits, services.Kinds);
         var fingerprint = request.Fingerprint();
         if (record.Phase == CoordinatorPhase.None)
         {
             record.Begin(operationId, request, fingerprint, time.GetUtcNow());
+            _instruments.Started.Add(1);
             return StartDriver(fresh: true);
         }
 
         if (!string.Equals(record.Fingerprint, fingerprint, StringComparison.Ordinal))
         {
+            _instruments.DedupeConflicts.Add(1);
             throw new OperationConflictException(operationId);
         }
 
         if (_durable.IsDecided)
         {
+            _instruments.DedupeHits.Add(1);
             Resume();
             return Task.FromResult(_durable with { Replayed = true });
+        }
+
+        if (_decided is not null)
+        {
+            _instruments.DedupeJoins.Add(1);
         }
 
         return StartDriver(fresh: false);
@@ -97,7 +123,9 @@ public sealed partial class CoordinatorProtocol(
             {
                 // Record and registry entry both durable before any prepare: after a crash from here on, recovery
                 // finds the transaction without waiting for the caller.
+                var (start, span) = TwoPcInstruments.StartPhase("begin", operationId);
                 await Task.WhenAll(PersistAsync(), _registry.RegisterAsync(operationId, record.CreatedAt));
+                _instruments.EndPhase("begin", start, span);
                 await _faults.AtAsync(FaultPoint.CoordinatorRecordWritten, operationId);
                 await (record.IsOnePhase ? RunOnePhaseAsync() : RunTwoPhaseAsync());
             }
@@ -107,6 +135,7 @@ public sealed partial class CoordinatorProtocol(
                 record.NewAttempt();
                 await PersistAsync();
                 LogResuming(logger, operationId, record.Phase, record.Epoch);
+                _instruments.Recoveries.Add(1, new KeyValuePair<string, object?>("action", "resume-" + PhaseTag(record.Phase)));
                 if (record.Phase == CoordinatorPhase.Preparing)
                 {
                     await RecoverUndecidedAsync();
@@ -127,7 +156,9 @@ public sealed partial class CoordinatorProtocol(
 
     private async Task RunTwoPhaseAsync()
     {
+        var (start, span) = TwoPcInstruments.StartPhase("prepare", operationId);
         var results = await Task.WhenAll(record.Request!.Operations.Select(PrepareAsync));
+        _instruments.EndPhase("prepare", start, span);
         var no = results.FirstOrDefault(r => !r.Vote.IsYes).Vote;
         // Only votes a participant actually cast are recorded: one that did not answer may have prepared after all.
         var votes = results.Select(r => r.Answered ? r.Vote : null).ToList();
@@ -162,6 +193,7 @@ public sealed partial class CoordinatorProtocol(
     private async Task RunOnePhaseAsync()
     {
         var operation = record.Request!.Operations[0];
+        var (start, span) = TwoPcInstruments.StartPhase("one-phase", operationId);
         Vote vote;
         try
         {
@@ -176,6 +208,7 @@ public sealed partial class CoordinatorProtocol(
                 : Vote.No(AbortCodes.ParticipantFailed, $"{operation.Participant} failed: {ex.GetType().Name}: {ex.Message}");
         }
 
+        _instruments.EndPhase("one-phase", start, span);
         await DecideAsync(vote.IsYes, vote.Reason, [vote], participantsDone: true);
     }
 
@@ -199,8 +232,19 @@ public sealed partial class CoordinatorProtocol(
     /// <summary>The commit point: once this write lands the outcome is fixed forever.</summary>
     private async Task DecideAsync(bool commit, AbortReason? reason, IReadOnlyList<Vote?>? votes, bool participantsDone)
     {
+        var (start, span) = TwoPcInstruments.StartPhase("decide", operationId);
         record.Decide(commit, reason, votes, time.GetUtcNow(), participantsDone);
         await PersistAsync();
+        _instruments.EndPhase("decide", start, span);
+        if (commit)
+        {
+            _instruments.Committed.Add(1);
+        }
+        else
+        {
+            _instruments.Aborted.Add(1, new KeyValuePair<string, object?>("reason", reason!.Code));
+        }
+
         await _faults.AtAsync(FaultPoint.DecisionWritten, operationId);
     }
 
@@ -213,6 +257,8 @@ public sealed partial class CoordinatorProtocol(
         }
 
         var commit = record.Phase == CoordinatorPhase.Committing;
+        var phase = commit ? "commit" : "abort";
+        var (start, span) = TwoPcInstruments.StartPhase(phase, operationId);
         var operations = record.Request!.Operations;
         var sends = new List<Task>(operations.Count);
         for (var i = 0; i < operations.Count; i++)
@@ -237,8 +283,11 @@ public sealed partial class CoordinatorProtocol(
         }
 
         await Task.WhenAll(sends);
+        _instruments.EndPhase(phase, start, span);
+        (start, span) = TwoPcInstruments.StartPhase("complete", operationId);
         record.Complete(time.GetUtcNow());
         await PersistAsync();
+        _instruments.EndPhase("complete", start, span);
         await _faults.AtAsync(FaultPoint.CompletionRecorded, operationId);
     }
 
@@ -259,6 +308,14 @@ public sealed partial class CoordinatorProtocol(
             }
         }
     }
+
+    private static string PhaseTag(CoordinatorPhase phase) => phase switch
+    {
+        CoordinatorPhase.Preparing => "undecided",
+        CoordinatorPhase.Committing => "committing",
+        CoordinatorPhase.Aborting => "aborting",
+        _ => "other",
+    };
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Resuming transaction {OperationId} in phase {Phase} as attempt {Epoch}")]
     private static partial void LogResuming(ILogger logger, string operationId, CoordinatorPhase phase, long epoch);

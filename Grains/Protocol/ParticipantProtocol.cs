@@ -17,7 +17,8 @@ public sealed class ParticipantProtocol<TValue>(
     ParticipantRules<TValue> rules,
     Func<Task> write,
     TimeProvider time,
-    IFaultInjector? faults = null) where TValue : new()
+    IFaultInjector? faults = null,
+    Action<string, DateTimeOffset?>? preparedChanged = null) where TValue : new()
 {
     private readonly GroupCommit _writer = new(write);
     private readonly IFaultInjector _faults = faults ?? NoFaults.Instance;
@@ -55,7 +56,9 @@ public sealed class ParticipantProtocol<TValue>(
             return vote;
         }
 
-        state.Prepared[operationId] = new PreparedRecord(epoch, operation, time.GetUtcNow());
+        var preparedAt = time.GetUtcNow();
+        state.Prepared[operationId] = new PreparedRecord(epoch, operation, preparedAt);
+        preparedChanged?.Invoke(operationId, preparedAt);
         rules.CheckInvariants(state.Value);
         await _writer.FlushAsync();
         await _faults.AtAsync(FaultPoint.PrepareWritten, operationId);
@@ -74,6 +77,7 @@ public sealed class ParticipantProtocol<TValue>(
         // The decision is durable and never changes, so a commit from any attempt is right; no epoch check needed.
         Invariant.That(state.Prepared.Remove(operationId, out var prepared),
             $"{operationId}: commit without a prepared record");
+        preparedChanged?.Invoke(operationId, null);
         rules.Apply(state.Value, prepared!.Operation);
         state.Ended[operationId] = new EndedRecord(true, Math.Max(epoch, prepared.Epoch), prepared.Operation, time.GetUtcNow());
         rules.CheckInvariants(state.Value);
@@ -93,6 +97,7 @@ public sealed class ParticipantProtocol<TValue>(
         {
             rules.Release(state.Value, prepared.Operation);
             state.Prepared.Remove(operationId);
+            preparedChanged?.Invoke(operationId, null);
             rules.CheckInvariants(state.Value);
         }
 

@@ -58,8 +58,8 @@ public class CoordinatorProtocolTests
     private CoordinatorProtocol NewProtocol(CoordinatorRecord? stored = null)
     {
         _record = stored ?? _record;
-        return new CoordinatorProtocol(Op, _record, _store.WriteAsync, id => _participants[id], _options, Kinds, _time,
-            NullLogger.Instance, CancellationToken.None);
+        return new CoordinatorProtocol(Op, _record, _store.WriteAsync,
+            new CoordinatorServices(id => _participants[id], _options, Kinds, _time, NullLogger.Instance), CancellationToken.None);
     }
 
     private CoordinatorRecord Stored(TransactionRequest request)
@@ -324,8 +324,8 @@ public class CoordinatorProtocolTests
     public async Task Invalid_operation_id_throws_and_stores_nothing()
     {
         Account("alice", 100);
-        var protocol = new CoordinatorProtocol("bad id", _record, _store.WriteAsync, id => _participants[id], _options,
-            Kinds, _time, NullLogger.Instance, CancellationToken.None);
+        var protocol = new CoordinatorProtocol("bad id", _record, _store.WriteAsync,
+            new CoordinatorServices(id => _participants[id], _options, Kinds, _time, NullLogger.Instance), CancellationToken.None);
 
         var ex = await Assert.ThrowsAsync<InvalidRequestException>(() => protocol.ExecuteAsync(TransactionRequest.Deposit("alice", 5)));
 
