@@ -27,12 +27,15 @@ public sealed class TransactionClient
     /// </summary>
     /// <exception cref="InvalidRequestException">Bad input; nothing changed.</exception>
     /// <exception cref="OperationConflictException">The id was used with another request; nothing changed.</exception>
+    /// <exception cref="OperationExpiredException">The request is older than the retention period; nothing changed.</exception>
     /// <exception cref="OutcomeUnknownException">The deadline passed without a definite outcome.</exception>
     public async Task<TransactionOutcome> ExecuteAsync(string operationId, TransactionRequest request,
         CancellationToken cancellationToken = default)
     {
         // Catch what we can before touching the network; the coordinator re-checks everything with the server's limits.
         RequestValidator.Validate(operationId, request, new RequestLimits { MaxParticipants = int.MaxValue }, null);
+        // Dated once, before the first attempt: every retry carries the same creation time.
+        request = request.CreatedAt is null ? request with { CreatedAt = _time.GetUtcNow() } : request;
         var coordinator = _grains.GetGrain<ITransactionCoordinatorGrain>(operationId);
         return await RetryAsync(operationId, () => coordinator.Execute(request), cancellationToken).ConfigureAwait(false);
     }
@@ -94,7 +97,7 @@ public sealed class TransactionClient
     // Definite answers are never retried: bad input and conflicts would fail the same way again.
     private static bool IsRetryable(Exception ex, CancellationToken cancellationToken) => ex switch
     {
-        InvalidRequestException or OperationConflictException => false,
+        InvalidRequestException or OperationConflictException or OperationExpiredException => false,
         OperationCanceledException when cancellationToken.IsCancellationRequested => false,
         ObjectDisposedException => false,
         _ => true,

@@ -16,6 +16,16 @@ public interface ITransactionCoordinatorGrain : IGrainWithStringKey
     /// <summary>The status of this operation id: unknown, in progress, committed or aborted (with the reason).</summary>
     [Orleans.Concurrency.AlwaysInterleave]
     Task<TransactionOutcome> GetStatus();
+
+    /// <summary>The whole coordinator record, for operators.</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<CoordinatorSnapshot> Inspect();
+
+    /// <summary>
+    /// Operator abort: decides abort (reason <c>operator-abort</c>) if no decision is durable yet, and returns the outcome.
+    /// </summary>
+    /// <exception cref="OperatorActionRefusedException">Unknown id, or the decision is already durable.</exception>
+    Task<TransactionOutcome> AbortByOperator();
 }
 
 /// <summary>

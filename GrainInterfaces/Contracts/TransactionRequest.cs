@@ -16,6 +16,13 @@ public sealed record TransactionRequest
 
     [Id(0)] public IReadOnlyList<ParticipantOperation> Operations { get; init; }
 
+    /// <summary>
+    /// When the caller first created this request (its clock). A request older than the service's retention period is
+    /// refused as expired instead of executed, because its dedupe record may already be gone. Not part of the
+    /// fingerprint: retries of one request carry the same value anyway. <see cref="Client.TransactionClient"/> sets it.
+    /// </summary>
+    [Id(1)] public DateTimeOffset? CreatedAt { get; init; }
+
     /// <summary>A transfer between two ledger accounts.</summary>
     public static TransactionRequest Transfer(string from, string to, long amount) => new(
         new ParticipantOperation(ParticipantKinds.Ledger, from, LedgerActions.Debit, amount),

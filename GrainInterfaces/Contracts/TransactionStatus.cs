@@ -47,6 +47,9 @@ public static class AbortCodes
     /// <summary>An operator aborted the undecided transaction.</summary>
     public const string OperatorAbort = "operator-abort";
 
+    /// <summary>A participant holds too many prepared operations already (back-pressure); retry later under a new id.</summary>
+    public const string ParticipantBusy = "participant-busy";
+
     /// <summary>A participant saw a newer attempt of this transaction, or the transaction already ended there.</summary>
     public const string Fenced = "fenced";
 }

@@ -68,6 +68,15 @@ public sealed class TransactionCoordinatorGrain(
 
     public Task<TransactionOutcome> GetStatus() => Task.FromResult(Protocol.GetStatus());
 
+    public Task<CoordinatorSnapshot> Inspect() => Task.FromResult(Protocol.Inspect());
+
+    public async Task<TransactionOutcome> AbortByOperator()
+    {
+        var outcome = Protocol.AbortByOperatorAsync();
+        Watch();
+        return await outcome;
+    }
+
     // If the driver fails (a write that may or may not have landed, or an ETag conflict), this activation's record
     // is no longer the truth: deactivate so the next call or recovery reads storage and resumes.
     private void Watch()

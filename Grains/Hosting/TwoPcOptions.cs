@@ -33,6 +33,21 @@ public sealed class TwoPcOptions
     /// <summary>Number of recovery registry shards. Changing it orphans entries of the old shards; keep it fixed. Default 8.</summary>
     public int RecoveryShards { get; set; } = 8;
 
+    /// <summary>
+    /// How long operation records (coordinator outcomes) and participants' dedupe records are kept. A request created
+    /// longer ago than this is refused as expired rather than executed again. Default 7 days.
+    /// </summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// How far a client's clock may run ahead of the silos'. A request dated further in the future is refused as invalid;
+    /// expiry is only as exact as the clocks are close. Default 5 minutes.
+    /// </summary>
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Most prepared records one participant may hold; more prepares vote no (<c>participant-busy</c>). Default 1000.</summary>
+    public int MaxPreparedPerParticipant { get; set; } = 1000;
+
     /// <summary>Most participants one request may name. Default 16.</summary>
     public int MaxParticipants { get; set; } = 16;
 
@@ -46,6 +61,10 @@ public sealed class TwoPcOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(DecisionTimeout, TimeSpan.FromMilliseconds(100), nameof(DecisionTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThan(RecoveryShards, 1, nameof(RecoveryShards));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(RecoveryShards, 1024, nameof(RecoveryShards));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Retention, TimeSpan.FromMinutes(1), nameof(Retention));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxClockSkew, TimeSpan.Zero, nameof(MaxClockSkew));
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(MaxClockSkew, Retention, nameof(MaxClockSkew));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxPreparedPerParticipant, 1, nameof(MaxPreparedPerParticipant));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxParticipants, 1, nameof(MaxParticipants));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxParticipants, 256, nameof(MaxParticipants));
     }

@@ -45,9 +45,13 @@ public abstract class ParticipantGrain<TValue> : Grain, IParticipantGrain, IPart
             tracker.Add(self, id, prepared.PreparedAt);
         }
 
-        _protocol = new ParticipantProtocol<TValue>(working, _rules, () => PersistAsync(copier, working), time,
-            ServiceProvider.GetService<IFaultInjector>(),
-            (id, preparedAt) =>
+        var options = ServiceProvider.GetRequiredService<IOptions<TwoPcOptions>>().Value;
+        _protocol = new ParticipantProtocol<TValue>(working, _rules, () => PersistAsync(copier, working), time, new ParticipantSettings
+        {
+            MaxPrepared = options.MaxPreparedPerParticipant,
+            Retention = options.Retention,
+            Faults = ServiceProvider.GetService<IFaultInjector>() ?? NoFaults.Instance,
+            PreparedChanged = (id, preparedAt) =>
             {
                 if (preparedAt is { } at)
                 {
@@ -57,8 +61,10 @@ public abstract class ParticipantGrain<TValue> : Grain, IParticipantGrain, IPart
                 {
                     tracker.Remove(self, id);
                 }
-            });
-        _decisionTimeout = ServiceProvider.GetRequiredService<IOptions<TwoPcOptions>>().Value.DecisionTimeout;
+            },
+        });
+        _protocol.PruneExpired(); // takes effect with the next write
+        _decisionTimeout = options.DecisionTimeout;
         WatchPrepared();
         return Task.CompletedTask;
     }

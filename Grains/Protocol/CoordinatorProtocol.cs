@@ -46,6 +46,7 @@ public sealed partial class CoordinatorProtocol(
     private readonly TwoPcInstruments _instruments = services.Instruments;
     private readonly RequestLimits _limits = new() { MaxParticipants = services.Options.MaxParticipants };
     private TaskCompletionSource<TransactionOutcome>? _decided;
+    private bool _operatorAbort;
     private Task? _driver;
 
     // What storage holds, as the last successful write left it. Callers only ever see this: the in-memory record runs
@@ -63,6 +64,7 @@ public sealed partial class CoordinatorProtocol(
         var fingerprint = request.Fingerprint();
         if (record.Phase == CoordinatorPhase.None)
         {
+            CheckAge(request);
             record.Begin(operationId, request, fingerprint, time.GetUtcNow());
             _instruments.Started.Add(1);
             return StartDriver(fresh: true);
@@ -86,6 +88,39 @@ public sealed partial class CoordinatorProtocol(
             _instruments.DedupeJoins.Add(1);
         }
 
+        return StartDriver(fresh: false);
+    }
+
+    public CoordinatorSnapshot Inspect() => new()
+    {
+        OperationId = operationId,
+        Phase = record.Phase.ToString(),
+        Outcome = GetStatus(),
+        Epoch = record.Epoch,
+        Request = record.Request,
+        Fingerprint = record.Fingerprint,
+        Votes = record.Votes?.Select(v => v?.ToString() ?? "-").ToList() ?? [],
+        CreatedAt = record.Phase == CoordinatorPhase.None ? null : record.CreatedAt,
+    };
+
+    /// <summary>
+    /// Operator abort of an undecided transaction: the running attempt (or a resumed one) decides abort with reason
+    /// <c>operator-abort</c>. Refused once a decision is durable. A one-phase commit already applied wins the race.
+    /// </summary>
+    public Task<TransactionOutcome> AbortByOperatorAsync()
+    {
+        if (record.Phase == CoordinatorPhase.None)
+        {
+            throw new OperatorActionRefusedException($"operation id '{operationId}' has no record here; there is nothing to abort");
+        }
+
+        if (_durable.IsDecided)
+        {
+            throw new OperatorActionRefusedException(
+                $"the decision of '{operationId}' is durable ({_durable.Status.ToString().ToLowerInvariant()}); it can no longer be aborted");
+        }
+
+        _operatorAbort = true;
         return StartDriver(fresh: false);
     }
 
@@ -159,7 +194,7 @@ public sealed partial class CoordinatorProtocol(
         var (start, span) = TwoPcInstruments.StartPhase("prepare", operationId);
         var results = await Task.WhenAll(record.Request!.Operations.Select(PrepareAsync));
         _instruments.EndPhase("prepare", start, span);
-        var no = results.FirstOrDefault(r => !r.Vote.IsYes).Vote;
+        var no = _operatorAbort ? OperatorAbort : results.FirstOrDefault(r => !r.Vote.IsYes).Vote;
         // Only votes a participant actually cast are recorded: one that did not answer may have prepared after all.
         var votes = results.Select(r => r.Answered ? r.Vote : null).ToList();
         await DecideAsync(no is null, no?.Reason, votes, participantsDone: false);
@@ -181,6 +216,28 @@ public sealed partial class CoordinatorProtocol(
         catch (Exception ex) when (!stopping.IsCancellationRequested)
         {
             return (Vote.No(AbortCodes.ParticipantFailed, $"{operation.Participant} failed to prepare: {ex.GetType().Name}: {ex.Message}"), false);
+        }
+    }
+
+    private static readonly Vote OperatorAbort = Vote.No(AbortCodes.OperatorAbort, "aborted by an operator before it was decided");
+
+    private void CheckAge(TransactionRequest request)
+    {
+        if (request.CreatedAt is not { } created)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        if (created > now + options.MaxClockSkew)
+        {
+            throw new InvalidRequestException("createdAt",
+                $"is {(created - now).TotalSeconds:0} s in the future; client and silo clocks may differ by at most {options.MaxClockSkew}");
+        }
+
+        if (created < now - options.Retention)
+        {
+            throw new OperationExpiredException(operationId, created, options.Retention);
         }
     }
 
@@ -215,7 +272,8 @@ public sealed partial class CoordinatorProtocol(
     /// <summary>Presumed abort: no decision was durable, so nobody committed (except a one-phase participant, which says so).</summary>
     private async Task RecoverUndecidedAsync()
     {
-        AbortReason reason = new(AbortCodes.CoordinatorRecovered, "the coordinator stopped before deciding; presumed abort");
+        var reason = _operatorAbort ? OperatorAbort.Reason!
+            : new AbortReason(AbortCodes.CoordinatorRecovered, "the coordinator stopped before deciding; presumed abort");
         if (record.IsOnePhase)
         {
             var participant = record.Request!.Operations[0].Participant;

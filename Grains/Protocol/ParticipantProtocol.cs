@@ -11,17 +11,18 @@ namespace OrleansTwoPc.Protocol;
 /// <param name="rules">The kind's business rules.</param>
 /// <param name="write">Makes the current state durable (with an ETag check).</param>
 /// <param name="time">Clock for record timestamps.</param>
-/// <param name="faults">Fault points for tests; none by default.</param>
+/// <param name="settings">Limits, retention and hooks; defaults when null.</param>
 public sealed class ParticipantProtocol<TValue>(
     ParticipantState<TValue> state,
     ParticipantRules<TValue> rules,
     Func<Task> write,
     TimeProvider time,
-    IFaultInjector? faults = null,
-    Action<string, DateTimeOffset?>? preparedChanged = null) where TValue : new()
+    ParticipantSettings? settings = null) where TValue : new()
 {
     private readonly GroupCommit _writer = new(write);
-    private readonly IFaultInjector _faults = faults ?? NoFaults.Instance;
+    private readonly ParticipantSettings _settings = settings ?? new ParticipantSettings();
+    private readonly IFaultInjector _faults = settings?.Faults ?? NoFaults.Instance;
+    private int _endedSincePrune;
 
     public ParticipantState<TValue> State => state;
 
@@ -49,6 +50,13 @@ public sealed class ParticipantProtocol<TValue>(
             return Vote.Yes;
         }
 
+        if (state.Prepared.Count >= _settings.MaxPrepared)
+        {
+            // Back-pressure: a participant that cannot keep up says so instead of growing without bound.
+            return Vote.No(AbortCodes.ParticipantBusy,
+                $"{operation.Participant} already holds {state.Prepared.Count} prepared operations (limit {_settings.MaxPrepared})");
+        }
+
         var vote = rules.Reserve(state.Value, operation);
         if (!vote.IsYes)
         {
@@ -58,7 +66,7 @@ public sealed class ParticipantProtocol<TValue>(
 
         var preparedAt = time.GetUtcNow();
         state.Prepared[operationId] = new PreparedRecord(epoch, operation, preparedAt);
-        preparedChanged?.Invoke(operationId, preparedAt);
+        _settings.PreparedChanged?.Invoke(operationId, preparedAt);
         rules.CheckInvariants(state.Value);
         await _writer.FlushAsync();
         await _faults.AtAsync(FaultPoint.PrepareWritten, operationId);
@@ -77,9 +85,9 @@ public sealed class ParticipantProtocol<TValue>(
         // The decision is durable and never changes, so a commit from any attempt is right; no epoch check needed.
         Invariant.That(state.Prepared.Remove(operationId, out var prepared),
             $"{operationId}: commit without a prepared record");
-        preparedChanged?.Invoke(operationId, null);
+        _settings.PreparedChanged?.Invoke(operationId, null);
         rules.Apply(state.Value, prepared!.Operation);
-        state.Ended[operationId] = new EndedRecord(true, Math.Max(epoch, prepared.Epoch), prepared.Operation, time.GetUtcNow());
+        AddEnded(operationId, new EndedRecord(true, Math.Max(epoch, prepared.Epoch), prepared.Operation, time.GetUtcNow()));
         rules.CheckInvariants(state.Value);
         await _writer.FlushAsync();
         await _faults.AtAsync(FaultPoint.ParticipantApplied, operationId);
@@ -97,12 +105,12 @@ public sealed class ParticipantProtocol<TValue>(
         {
             rules.Release(state.Value, prepared.Operation);
             state.Prepared.Remove(operationId);
-            preparedChanged?.Invoke(operationId, null);
+            _settings.PreparedChanged?.Invoke(operationId, null);
             rules.CheckInvariants(state.Value);
         }
 
         // Remember the abort even when nothing was prepared: a prepare still in flight must find this and refuse.
-        state.Ended[operationId] = new EndedRecord(false, epoch, null, time.GetUtcNow());
+        AddEnded(operationId, new EndedRecord(false, epoch, null, time.GetUtcNow()));
         await _writer.FlushAsync();
         return TransactionStatus.Aborted;
     }
@@ -124,7 +132,7 @@ public sealed class ParticipantProtocol<TValue>(
         }
 
         rules.Apply(state.Value, operation);
-        state.Ended[operationId] = new EndedRecord(true, epoch, operation, time.GetUtcNow());
+        AddEnded(operationId, new EndedRecord(true, epoch, operation, time.GetUtcNow()));
         rules.CheckInvariants(state.Value);
         await _writer.FlushAsync();
         return Vote.Yes;
@@ -180,9 +188,57 @@ public sealed class ParticipantProtocol<TValue>(
         return result;
     }
 
+    /// <summary>
+    /// Adds to the trail and, every so often, drops entries older than the retention period, so a participant's
+    /// state stays bounded under steady load. Requests that old are refused as expired by the coordinator, so no
+    /// duplicate can arrive that would need the dropped entry.
+    /// </summary>
+    private void AddEnded(string operationId, EndedRecord ended)
+    {
+        state.Ended[operationId] = ended;
+        if (++_endedSincePrune < _settings.PruneEvery)
+        {
+            return;
+        }
+
+        _endedSincePrune = 0;
+        PruneExpired();
+    }
+
+    /// <summary>Drops ended records older than the retention period; returns how many.</summary>
+    public int PruneExpired()
+    {
+        var cutoff = time.GetUtcNow() - _settings.Retention;
+        var expired = state.Ended.Where(e => e.Value.EndedAt < cutoff).Select(e => e.Key).ToList();
+        foreach (var id in expired)
+        {
+            state.Ended.Remove(id);
+        }
+
+        return expired.Count;
+    }
+
     private void CheckAddressed(ParticipantOperation operation)
     {
         Invariant.That(operation.Kind == rules.Kind, $"operation {operation} sent to a {rules.Kind} participant");
         Invariant.That(rules.Actions.Contains(operation.Action), $"action '{operation.Action}' is not one of kind {rules.Kind}");
     }
+}
+
+/// <summary>A participant's limits, retention and hooks.</summary>
+public sealed record ParticipantSettings
+{
+    /// <summary>Most prepared records one participant holds; further prepares vote no (<c>participant-busy</c>).</summary>
+    public int MaxPrepared { get; init; } = 1000;
+
+    /// <summary>How long ended records are kept for dedupe.</summary>
+    public TimeSpan Retention { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>Prune the trail once per this many new ended records.</summary>
+    public int PruneEvery { get; init; } = 256;
+
+    public IFaultInjector Faults { get; init; } = NoFaults.Instance;
+
+    /// <summary>Called with (operation id, prepared time) when a prepared record appears, (id, null) when it goes.</summary>
+    public Action<string, DateTimeOffset?>? PreparedChanged { get; init; }
 }
