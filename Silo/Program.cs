@@ -9,9 +9,13 @@ using OrleansTwoPc.Silo;
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Configuration.AddEnvironmentVariables("ORLEANSTWOPC_").AddCommandLine(args);
 var cluster = builder.Configuration.GetSection(SiloHostOptions.Section).Get<SiloHostOptions>() ?? new SiloHostOptions();
+var membership = builder.Configuration.GetSection(MembershipTimingOptions.Section).Get<MembershipTimingOptions>() ?? new MembershipTimingOptions();
+// TwoPc:Storage:Provider picks grain storage AND membership: Sqlite/Memory use localhost clustering (one machine),
+// Postgres keeps membership in the same database (ADO.NET clustering).
+var storage = TwoPcStorageOptions.Load(builder.Configuration);
 
 builder.UseOrleans(silo => silo
-    .UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId)
+    .UseTwoPcClustering(cluster, storage, membership)
     .AddTwoPc(builder.Configuration));
 
 await builder.Build().RunAsync();

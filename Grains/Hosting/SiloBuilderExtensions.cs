@@ -13,6 +13,8 @@ public static class SiloBuilderExtensions
     /// <summary>
     /// Adds the exactly-once transaction service to a silo: options from <paramref name="configuration"/>
     /// (sections <c>TwoPc</c> and <c>TwoPc:Storage</c>), grain storage, and the shipped participant kinds.
+    /// With <c>TwoPc:Storage:Provider = Postgres</c> it also installs the PostgreSQL schema (grain state and
+    /// membership tables) at the first silo lifecycle stage; the host chooses ADO.NET clustering itself.
     /// </summary>
     public static ISiloBuilder AddTwoPc(this ISiloBuilder silo, IConfiguration configuration)
     {
@@ -21,7 +23,7 @@ public static class SiloBuilderExtensions
             .Bind(configuration.GetSection(TwoPcOptions.Section))
             .Validate(Validated<TwoPcOptions>(o => o.Validate()))
             .ValidateOnStart();
-        var storage = configuration.GetSection(TwoPcStorageOptions.Section).Get<TwoPcStorageOptions>() ?? new TwoPcStorageOptions();
+        var storage = TwoPcStorageOptions.Load(configuration);
         services.AddSingleton(storage);
         TwoPcStorage.Add(silo, storage);
 

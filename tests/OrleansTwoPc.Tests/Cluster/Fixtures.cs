@@ -1,3 +1,5 @@
+using OrleansTwoPc.Tests.Postgres;
+
 namespace OrleansTwoPc.Tests.Cluster;
 
 /// <summary>A 2-silo cluster on one storage backend, shared by the tests of one class.</summary>
@@ -7,7 +9,7 @@ public abstract class ClusterFixture : IAsyncLifetime
 
     public TwoPcCluster Cluster => _cluster ?? throw new InvalidOperationException("not started");
 
-    public async Task InitializeAsync() => _cluster = await StartAsync();
+    public virtual async Task InitializeAsync() => _cluster = await StartAsync();
 
     public virtual async Task DisposeAsync()
     {
@@ -35,6 +37,41 @@ public sealed class SqliteClusterFixture : ClusterFixture
     {
         await base.DisposeAsync();
         _folder.Dispose();
+    }
+}
+
+/// <summary>
+/// PostgreSQL (<c>ORLEANSTWOPC_POSTGRES</c>) in a scratch schema of its own, dropped afterwards; a unique service id.
+/// Membership stays in-process (the test cluster's); PostgreSQL membership is tested with real silo processes.
+/// </summary>
+public sealed class PostgresClusterFixture : ClusterFixture
+{
+    private ScratchSchema? _schema;
+
+    /// <summary>Starts nothing when the tests are skipped (no server configured, not on CI).</summary>
+    public override Task InitializeAsync() => PostgresEnvironment.SkipReason is null ? base.InitializeAsync() : Task.CompletedTask;
+
+    protected override async Task<TwoPcCluster> StartAsync()
+    {
+        _schema = await ScratchSchema.CreateAsync();
+        return await TwoPcCluster.StartAsync(silos: 2, settings: PostgresSettings(_schema.ConnectionString),
+            serviceId: $"twopc-tests-{Guid.NewGuid():N}");
+    }
+
+    /// <summary>Configuration that puts grain state in PostgreSQL at <paramref name="connectionString"/>.</summary>
+    public static Dictionary<string, string?> PostgresSettings(string connectionString) => new()
+    {
+        ["TwoPc:Storage:Provider"] = "Postgres",
+        ["TwoPc:Storage:ConnectionString"] = connectionString,
+    };
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_schema is not null)
+        {
+            await _schema.DisposeAsync();
+        }
     }
 }
 

@@ -21,7 +21,7 @@ public abstract class TransactionScenarios(ClusterFixture fixture)
         return account;
     }
 
-    [Fact]
+    [ScenarioFact]
     public async Task Transfer_commits_across_participants_on_different_silos()
     {
         var crossSilo = 0;
@@ -45,7 +45,7 @@ public abstract class TransactionScenarios(ClusterFixture fixture)
         Assert.True(crossSilo > 0, "no transfer had its two accounts on different silos in 12 tries");
     }
 
-    [Fact]
+    [ScenarioFact]
     public async Task Abort_leaves_every_participant_unchanged()
     {
         var rich = await FundAsync(500);
@@ -69,7 +69,7 @@ public abstract class TransactionScenarios(ClusterFixture fixture)
         Assert.True(replay.Replayed);
     }
 
-    [Fact]
+    [ScenarioFact]
     public async Task Changed_payload_under_a_used_id_is_a_conflict_and_changes_nothing()
     {
         var from = await FundAsync(100);
@@ -87,7 +87,7 @@ public abstract class TransactionScenarios(ClusterFixture fixture)
         Assert.Equal(TransactionStatus.Committed, (await _cluster.Transactions.GetStatusAsync(op)).Status);
     }
 
-    [Fact]
+    [ScenarioFact]
     public async Task Fifty_concurrent_duplicates_run_once_and_all_get_the_same_outcome()
     {
         var from = await FundAsync(100);
@@ -104,7 +104,7 @@ public abstract class TransactionScenarios(ClusterFixture fixture)
         Assert.Equal(10, await _cluster.Ledger(to).GetBalance());
     }
 
-    [Fact]
+    [ScenarioFact]
     public async Task Single_participant_request_commits_in_one_phase()
     {
         var account = Id("acct");
@@ -121,7 +121,7 @@ public abstract class TransactionScenarios(ClusterFixture fixture)
         Assert.Equal(42, await _cluster.Ledger(account).GetBalance());
     }
 
-    [Fact]
+    [ScenarioFact]
     public async Task A_read_during_a_prepared_state_shows_the_committed_value()
     {
         var account = await FundAsync(100);
@@ -138,7 +138,7 @@ public abstract class TransactionScenarios(ClusterFixture fixture)
         Assert.Equal(40, await _cluster.Ledger(account).GetBalance());
     }
 
-    [Fact]
+    [ScenarioFact]
     public async Task Status_reports_unknown_then_the_outcome()
     {
         var op = Id("s");
@@ -149,7 +149,7 @@ public abstract class TransactionScenarios(ClusterFixture fixture)
         Assert.Equal(AbortCodes.InsufficientFunds, status.Reason?.Code);
     }
 
-    [Fact]
+    [ScenarioFact]
     public async Task Multi_participant_request_spans_both_kinds()
     {
         var buyer = await FundAsync(1_000);

@@ -1,0 +1,77 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using OrleansTwoPc.Hosting;
+
+namespace OrleansTwoPc.Silo;
+
+/// <summary>
+/// Membership for the silo host: localhost clustering (one machine, no database) unless grain state lives in
+/// PostgreSQL, in which case membership lives there too (Orleans' ADO.NET clustering), so silos on any number of
+/// hosts find each other. The PostgreSQL schema, membership tables included, is installed by
+/// <see cref="SiloBuilderExtensions.AddTwoPc"/> at the first silo lifecycle stage, before membership initialises.
+/// </summary>
+internal static partial class SiloClustering
+{
+    public static ISiloBuilder UseTwoPcClustering(this ISiloBuilder silo, SiloHostOptions cluster,
+        TwoPcStorageOptions storage, MembershipTimingOptions membership)
+    {
+        cluster.Validate();
+        membership.Validate();
+        storage.Validate();
+        string where;
+        if (storage.Provider == StorageProvider.Postgres)
+        {
+            var connectionString = storage.PostgresConnectionString();
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = cluster.ClusterId;
+                o.ServiceId = cluster.ServiceId;
+            });
+            silo.Configure<EndpointOptions>(o =>
+            {
+                o.AdvertisedIPAddress = cluster.AdvertisedIp;
+                o.SiloPort = cluster.SiloPort;
+                o.GatewayPort = cluster.GatewayPort;
+                o.SiloListeningEndpoint = new IPEndPoint(cluster.ListenIp, cluster.SiloPort);
+                o.GatewayListeningEndpoint = new IPEndPoint(cluster.ListenIp, cluster.GatewayPort);
+            });
+            silo.UseAdoNetClustering(o =>
+            {
+                o.Invariant = TwoPcStorage.PostgresInvariant;
+                o.ConnectionString = connectionString;
+            });
+            where = $"PostgreSQL ({storage.PostgresDescription()})";
+        }
+        else
+        {
+            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+            where = "localhost (this machine only)";
+        }
+
+        silo.Configure<ClusterMembershipOptions>(membership.ApplyTo);
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
+            new StartupLog(sp.GetRequiredService<ILogger<StartupLog>>(), cluster, membership, where));
+        return silo;
+    }
+
+    /// <summary>Logs, once the silo is active, where it listens and where membership lives (never the password).</summary>
+    private sealed partial class StartupLog(ILogger<StartupLog> logger, SiloHostOptions cluster,
+        MembershipTimingOptions membership, string membershipWhere) : ILifecycleParticipant<ISiloLifecycle>
+    {
+        public void Participate(ISiloLifecycle lifecycle) =>
+            lifecycle.Subscribe(nameof(StartupLog), ServiceLifecycleStage.Active, _ =>
+            {
+                LogActive(logger, cluster.ClusterId, cluster.AdvertisedAddress, cluster.SiloPort, cluster.GatewayPort,
+                    membershipWhere, membership.ProbeTimeout, membership.NumMissedProbesLimit);
+                return Task.CompletedTask;
+            });
+
+        [LoggerMessage(EventId = 100, Level = LogLevel.Information,
+            Message = "Silo active in cluster {ClusterId}: advertised {Address}, silo port {SiloPort}, gateway port {GatewayPort}; " +
+                      "membership {Membership}; probe timeout {ProbeTimeout}, {MissedProbes} missed probes")]
+        private static partial void LogActive(ILogger logger, string clusterId, string address, int siloPort, int gatewayPort,
+            string membership, TimeSpan probeTimeout, int missedProbes);
+    }
+}

@@ -1,0 +1,282 @@
+using System.Data;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using OrleansTwoPc.Storage;
+
+namespace OrleansTwoPc.Tests.Postgres;
+
+/// <summary>
+/// The project's PostgreSQL schema: it installs concurrently and repeatedly, and its queries keep the providers'
+/// contract. Queries run with the parameter names and <see cref="DbType"/>s Orleans' ADO.NET providers use.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresSchemaTests
+{
+    private static readonly string[] QueryKeys =
+    [
+        "ClearStorageKey", "CleanupDefunctSiloEntriesKey", "DeleteMembershipTableEntriesKey", "GatewaysQueryKey",
+        "InsertMembershipKey", "InsertMembershipVersionKey", "MembershipReadAllKey", "MembershipReadRowKey",
+        "ReadFromStorageKey", "UpdateIAmAlivetimeKey", "UpdateMembershipKey", "WriteToStorageKey",
+    ];
+
+    [PostgresFact]
+    public async Task Schema_applies_concurrently_on_an_empty_database_and_again_without_error()
+    {
+        await using var schema = await ScratchSchema.CreateAsync();
+
+        // Four silos starting at the same moment on an empty database, then a restart.
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => Installer(schema).EnsureCreatedAsync(CancellationToken.None))));
+        await Installer(schema).EnsureCreatedAsync(CancellationToken.None);
+
+        await using var connection = await schema.OpenAsync();
+        var keys = await ListAsync(connection, "SELECT QueryKey FROM OrleansQuery ORDER BY QueryKey COLLATE \"C\";");
+        Assert.Equal(QueryKeys.Order(StringComparer.Ordinal), keys);
+        var tables = await ListAsync(connection,
+            $"SELECT table_name FROM information_schema.tables WHERE table_schema = '{schema.Name}' ORDER BY table_name;");
+        Assert.Equal(["orleansmembershiptable", "orleansmembershipversiontable", "orleansquery", "orleansstorage"], tables);
+    }
+
+    [PostgresFact]
+    public async Task Grain_state_writes_apply_only_at_the_expected_version()
+    {
+        await using var schema = await ScratchSchema.CreateAsync();
+        await Installer(schema).EnsureCreatedAsync(CancellationToken.None);
+        await using var connection = await schema.OpenAsync();
+        var storage = new StateQueries(connection, await QueriesAsync(connection));
+
+        Assert.Equal(1, await storage.WriteAsync(expected: null, payload: [1]));
+        Assert.Null(await storage.WriteAsync(expected: null, payload: [9]));   // a second "first" writer loses
+        Assert.Null(await storage.WriteAsync(expected: 5, payload: [9]));      // a version that never existed
+        Assert.Equal(2, await storage.WriteAsync(expected: 1, payload: [2]));
+        Assert.Null(await storage.WriteAsync(expected: 1, payload: [9]));      // stale: someone wrote version 2
+        var (payload, version) = await storage.ReadAsync();
+        Assert.Equal([2], payload);
+        Assert.Equal(2, version);
+
+        Assert.Null(await storage.ClearAsync(expected: 1));
+        Assert.Equal(3, await storage.ClearAsync(expected: 2));
+        (payload, version) = await storage.ReadAsync();
+        Assert.Null(payload);
+        Assert.Equal(3, version);
+        Assert.Equal(4, await storage.WriteAsync(expected: 3, payload: [4]));
+
+        // Racing writers at one version, and racing first writers of a new grain: exactly one of each wins.
+        var racers = await Task.WhenAll(Enumerable.Range(0, 8).Select(async i =>
+        {
+            await using var own = await schema.OpenAsync();
+            return await new StateQueries(own, storage.Queries).WriteAsync(expected: 4, payload: [(byte)i]);
+        }));
+        Assert.Equal([5], racers.Where(v => v is not null).Select(v => v!.Value));
+        var firsts = await Task.WhenAll(Enumerable.Range(0, 8).Select(async i =>
+        {
+            await using var own = await schema.OpenAsync();
+            return await new StateQueries(own, storage.Queries, grainKey: "other").WriteAsync(expected: null, payload: [(byte)i]);
+        }));
+        Assert.Equal([1], firsts.Where(v => v is not null).Select(v => v!.Value));
+    }
+
+    [PostgresFact]
+    public async Task Membership_changes_apply_only_at_the_expected_table_version()
+    {
+        await using var schema = await ScratchSchema.CreateAsync();
+        await Installer(schema).EnsureCreatedAsync(CancellationToken.None);
+        await using var connection = await schema.OpenAsync();
+        var membership = new MembershipQueries(connection, await QueriesAsync(connection), "cluster-a");
+
+        Assert.True(await membership.InsertVersionAsync());
+        Assert.False(await membership.InsertVersionAsync());
+        Assert.Equal((0, 0), await membership.ReadAllAsync());
+
+        Assert.True(await membership.InsertAsync(port: 1, version: 0));
+        Assert.False(await membership.InsertAsync(port: 2, version: 0));      // stale table version
+        Assert.False(await membership.InsertAsync(port: 1, version: 1));      // the row is already there
+        Assert.Equal((1, 1), await membership.ReadAllAsync());                // and the failed calls changed nothing
+
+        Assert.True(await membership.UpdateAsync(port: 1, status: 6, version: 1));
+        Assert.False(await membership.UpdateAsync(port: 1, status: 3, version: 1));
+        Assert.False(await membership.UpdateAsync(port: 9, status: 3, version: 2)); // no such silo
+        Assert.Equal((6, 2), await membership.ReadRowAsync(port: 1));
+
+        // Silos joining at the same moment: exactly one insert applies at one table version.
+        var joins = await Task.WhenAll(Enumerable.Range(10, 8).Select(async port =>
+        {
+            await using var own = await schema.OpenAsync();
+            return await new MembershipQueries(own, membership.Queries, "cluster-a").InsertAsync(port, version: 2);
+        }));
+        Assert.Single(joins, joined => joined);
+        Assert.Equal((2, 3), await membership.ReadAllAsync());
+
+        await membership.CleanupAsync(DateTime.UtcNow.AddMinutes(1));        // removes the dead silo, keeps the active one
+        Assert.Equal((1, 3), await membership.ReadAllAsync());
+        Assert.Equal(1, await membership.GatewayCountAsync());
+    }
+
+    private static PostgresSchema Installer(ScratchSchema schema) => new(schema.ConnectionString, NullLogger<PostgresSchema>.Instance);
+
+    private static async Task<List<string>> ListAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var values = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            values.Add(reader.GetString(0));
+        }
+
+        return values;
+    }
+
+    private static async Task<Dictionary<string, string>> QueriesAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand("SELECT QueryKey, QueryText FROM OrleansQuery;", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var queries = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync())
+        {
+            queries[reader.GetString(0)] = reader.GetString(1);
+        }
+
+        return queries;
+    }
+
+    private static NpgsqlCommand Command(NpgsqlConnection connection, string text, params (string Name, object? Value, DbType Type)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = text;
+        foreach (var (name, value, type) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            parameter.DbType = type;
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+
+    /// <summary>The persistence provider's calls for one string-keyed grain.</summary>
+    private sealed class StateQueries(NpgsqlConnection connection, Dictionary<string, string> queries, string grainKey = "acct")
+    {
+        public Dictionary<string, string> Queries => queries;
+
+        public async Task<int?> WriteAsync(int? expected, byte[] payload) =>
+            await VersionAsync("WriteToStorageKey", expected, payload);
+
+        public async Task<int?> ClearAsync(int expected) => await VersionAsync("ClearStorageKey", expected, null);
+
+        public async Task<(byte[]? Payload, int Version)> ReadAsync()
+        {
+            await using var command = Grain("ReadFromStorageKey");
+            await using var reader = await command.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            var payload = reader.IsDBNull(reader.GetOrdinal("PayloadBinary")) ? null : (byte[])reader["PayloadBinary"];
+            return (payload, reader.GetInt32(reader.GetOrdinal("Version")));
+        }
+
+        private async Task<int?> VersionAsync(string key, int? expected, byte[]? payload)
+        {
+            await using var command = Grain(key, ("GrainStateVersion", expected, DbType.Int32), ("PayloadBinary", payload, DbType.Binary));
+            await using var reader = await command.ExecuteReaderAsync();
+            var versions = new List<int>();
+            do
+            {
+                while (await reader.ReadAsync())
+                {
+                    versions.Add(reader.GetInt32(reader.GetOrdinal("NewGrainStateVersion")));
+                }
+            }
+            while (await reader.NextResultAsync());
+
+            return versions.Count switch
+            {
+                0 => null,
+                1 => versions[0],
+                _ => throw new InvalidOperationException($"{key} returned {versions.Count} versions"),
+            };
+        }
+
+        private NpgsqlCommand Grain(string key, params (string, object?, DbType)[] extra) => Command(connection, queries[key],
+        [
+            ("GrainIdHash", 17, DbType.Int32), ("GrainIdN0", 0L, DbType.Int64), ("GrainIdN1", 0L, DbType.Int64),
+            ("GrainTypeHash", 42, DbType.Int32), ("GrainTypeString", "ledger", DbType.String),
+            ("GrainIdExtensionString", grainKey, DbType.String), ("ServiceId", "svc", DbType.String), .. extra,
+        ]);
+    }
+
+    /// <summary>The clustering provider's calls for silos on 127.0.0.1 with generation 1, told apart by port.</summary>
+    private sealed class MembershipQueries(NpgsqlConnection connection, Dictionary<string, string> queries, string clusterId)
+    {
+        public Dictionary<string, string> Queries => queries;
+
+        public Task<bool> InsertVersionAsync() => BooleanAsync("InsertMembershipVersionKey");
+
+        public Task<bool> InsertAsync(int port, int version) => BooleanAsync("InsertMembershipKey",
+        [
+            .. Silo(port), ("SiloName", $"silo-{port}", DbType.String), ("HostName", "host", DbType.String),
+            ("Status", 3, DbType.Int32), ("ProxyPort", 30000 + port, DbType.Int32),
+            ("StartTime", DateTime.UtcNow, DbType.DateTime), ("IAmAliveTime", DateTime.UtcNow, DbType.DateTime),
+            ("Version", version, DbType.Int32),
+        ]);
+
+        public Task<bool> UpdateAsync(int port, int status, int version) => BooleanAsync("UpdateMembershipKey",
+        [
+            .. Silo(port), ("Status", status, DbType.Int32), ("SuspectTimes", null, DbType.String),
+            ("IAmAliveTime", DateTime.UtcNow, DbType.DateTime), ("Version", version, DbType.Int32),
+        ]);
+
+        /// <summary>(silo rows, table version).</summary>
+        public async Task<(int Rows, int Version)> ReadAllAsync()
+        {
+            var rows = await RowsAsync("MembershipReadAllKey");
+            return (rows.Count(r => r.Status is not null), Assert.Single(rows.Select(r => r.Version).Distinct()));
+        }
+
+        /// <summary>(status, table version).</summary>
+        public async Task<(int? Status, int Version)> ReadRowAsync(int port) => Assert.Single(await RowsAsync("MembershipReadRowKey", Silo(port)));
+
+        public async Task CleanupAsync(DateTime before)
+        {
+            await using var command = Command(connection, queries["CleanupDefunctSiloEntriesKey"],
+                ("DeploymentId", clusterId, DbType.String), ("IAmAliveTime", before, DbType.DateTime));
+            await command.ExecuteNonQueryAsync();
+        }
+
+        public async Task<int> GatewayCountAsync()
+        {
+            await using var command = Command(connection, queries["GatewaysQueryKey"],
+                ("DeploymentId", clusterId, DbType.String), ("Status", 3, DbType.Int32));
+            await using var reader = await command.ExecuteReaderAsync();
+            var count = 0;
+            while (await reader.ReadAsync())
+            {
+                count++;
+            }
+
+            return count;
+        }
+
+        private static (string, object?, DbType)[] Silo(int port) =>
+            [("Address", "127.0.0.1", DbType.AnsiString), ("Port", port, DbType.Int32), ("Generation", 1, DbType.Int32)];
+
+        private async Task<List<(int? Status, int Version)>> RowsAsync(string key, params (string, object?, DbType)[] extra)
+        {
+            await using var command = Command(connection, queries[key], [("DeploymentId", clusterId, DbType.String), .. extra]);
+            await using var reader = await command.ExecuteReaderAsync();
+            var rows = new List<(int?, int)>();
+            while (await reader.ReadAsync())
+            {
+                var status = reader.IsDBNull(reader.GetOrdinal("StartTime")) ? (int?)null : reader.GetInt32(reader.GetOrdinal("Status"));
+                rows.Add((status, Convert.ToInt32(reader["Version"], System.Globalization.CultureInfo.InvariantCulture)));
+            }
+
+            return rows;
+        }
+
+        private async Task<bool> BooleanAsync(string key, params (string, object?, DbType)[] extra)
+        {
+            await using var command = Command(connection, queries[key], [("DeploymentId", clusterId, DbType.String), .. extra]);
+            return Convert.ToBoolean(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+}

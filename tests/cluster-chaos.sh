@@ -1,0 +1,282 @@
+#!/usr/bin/env bash
+# Cluster chaos on PostgreSQL with real processes: N silo processes of the shipped silo on 127.0.0.1, membership and
+# grain state in PostgreSQL, the chaos workload + checker (tests/OrleansTwoPc.Chaos in external mode) as the client,
+# and a random silo killed with SIGKILL and restarted every few seconds. With --outage, PostgreSQL itself is stopped
+# for 10 seconds in the middle of the run and the time until the cluster commits again is reported.
+#
+#   ORLEANSTWOPC_POSTGRES='Host=127.0.0.1;Port=5432;Username=twopc;Password=...;Database=twopc' \
+#     tests/cluster-chaos.sh [--silos 3] [--duration 60] [--outage] [--seed N] [--kill-every 6] [--keep-data]
+#
+# Exit code: the chaos client's (0 = RESULT line with no violation), 2 for bad arguments or a failed setup.
+# Every run uses its own cluster id and service id (chaos-<time>-<seed>), so runs never see each other's rows; they
+# are deleted at the end unless --keep-data. Silo logs stay in the folder printed at the start. The script ends only
+# the processes it started, by pid. --outage needs root (pg_ctlcluster) and a local PostgreSQL cluster on the
+# connection string's port. The connection string is never printed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+silos=3
+duration=60
+outage=0
+seed=$((RANDOM % 100000))
+kill_every=6
+keep_data=0
+outage_seconds=10
+
+usage() {
+  sed -n '7,8p' "$0" | sed 's/^# \{0,3\}//'
+  exit 2
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --silos) silos=${2:-}; shift 2 ;;
+    --duration) duration=${2:-}; shift 2 ;;
+    --seed) seed=${2:-}; shift 2 ;;
+    --kill-every) kill_every=${2:-}; shift 2 ;;
+    --outage) outage=1; shift ;;
+    --keep-data) keep_data=1; shift ;;
+    -h|--help) usage ;;
+    *) echo "unknown argument: $1" >&2; usage ;;
+  esac
+done
+
+is_int() { [[ "$1" =~ ^[0-9]+$ ]]; }
+is_int "$silos" && [ "$silos" -ge 2 ] && [ "$silos" -le 20 ] || { echo "--silos must be 2..20" >&2; exit 2; }
+is_int "$duration" && [ "$duration" -ge 10 ] || { echo "--duration must be at least 10 (seconds)" >&2; exit 2; }
+is_int "$seed" || { echo "--seed must be a whole number" >&2; exit 2; }
+is_int "$kill_every" && [ "$kill_every" -ge 1 ] || { echo "--kill-every must be at least 1 (seconds)" >&2; exit 2; }
+if [ -z "${ORLEANSTWOPC_POSTGRES:-}" ]; then
+  echo "ORLEANSTWOPC_POSTGRES is not set (e.g. Host=127.0.0.1;Port=5432;Username=twopc;Password=twopc;Database=twopc)" >&2
+  exit 2
+fi
+export ORLEANSTWOPC_POSTGRES
+RANDOM=$seed
+
+# Connection-string fields for psql and pg_ctlcluster (Npgsql keys, case-insensitive; defaults as Npgsql's).
+pg_field() {
+  local key=$1 default=$2 pair k v
+  IFS=';' read -ra pairs <<<"$ORLEANSTWOPC_POSTGRES"
+  for pair in "${pairs[@]}"; do
+    k=$(echo "${pair%%=*}" | tr -d ' ' | tr '[:upper:]' '[:lower:]')
+    v=${pair#*=}
+    for want in $key; do
+      [ "$k" = "$want" ] && { echo "$v"; return; }
+    done
+  done
+  echo "$default"
+}
+pg_port=$(pg_field "port" 5432)
+psql_run() {
+  PGHOST=$(pg_field "host server" 127.0.0.1) PGPORT=$pg_port PGUSER=$(pg_field "username userid user" "") \
+    PGPASSWORD=$(pg_field "password" "") PGDATABASE=$(pg_field "database db" "") \
+    psql -X -q -t -A -v ON_ERROR_STOP=1 "$@"
+}
+
+run_id="chaos-$(date +%s)-$seed"
+logs=$(mktemp -d "${TMPDIR:-/tmp}/cluster-chaos.XXXXXX")
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+say() { echo "[cluster-chaos $(date +%H:%M:%S)] $*"; }
+
+say "run $run_id: $silos silos, ${duration}s, seed $seed, kill every ~${kill_every}s$([ $outage = 1 ] && echo ", PostgreSQL outage ${outage_seconds}s")"
+say "logs in $logs"
+
+# --- build once --------------------------------------------------------------------------------------------------
+say "building (Release)"
+for project in Silo/Silo.csproj Client/Client.csproj tests/OrleansTwoPc.Chaos/OrleansTwoPc.Chaos.csproj; do
+  if ! dotnet build "$project" -c Release >"$logs/build.log" 2>&1; then
+    tail -n 30 "$logs/build.log" >&2
+    say "build of $project failed"
+    exit 2
+  fi
+done
+silo_dll=Silo/bin/Release/net10.0/OrleansTwoPc.Silo.dll
+client_dll=Client/bin/Release/net10.0/OrleansTwoPc.Client.dll
+chaos_dll=tests/OrleansTwoPc.Chaos/bin/Release/net10.0/OrleansTwoPc.Chaos.dll
+
+# --- silo processes ---------------------------------------------------------------------------------------------
+declare -a pids=() silo_ports=() gateway_ports=() starts=() offsets=()
+for ((i = 0; i < silos; i++)); do
+  silo_ports[i]=$((11111 + i))
+  gateway_ports[i]=$((30001 + i))
+  pids[i]=0
+  starts[i]=0
+  offsets[i]=0
+  : >"$logs/silo-$i.log"
+done
+gateways=$(for ((i = 0; i < silos; i++)); do printf '127.0.0.1:%s\n' "${gateway_ports[i]}"; done | paste -sd, -)
+chaos_pid=0
+
+alive() { [ "$1" -gt 0 ] && kill -0 "$1" 2>/dev/null; }
+
+start_silo() {
+  local i=$1
+  starts[i]=$((starts[i] + 1))
+  offsets[i]=$(wc -l <"$logs/silo-$i.log")
+  echo "--- cluster-chaos: start #${starts[i]} ---" >>"$logs/silo-$i.log"
+  dotnet "$silo_dll" --TwoPc:Storage:Provider=Postgres \
+    --TwoPc:Cluster:ClusterId="$run_id" --TwoPc:Cluster:ServiceId="$run_id" \
+    --TwoPc:Cluster:SiloPort="${silo_ports[i]}" --TwoPc:Cluster:GatewayPort="${gateway_ports[i]}" \
+    >>"$logs/silo-$i.log" 2>&1 &
+  pids[i]=$!
+}
+
+# Waits until silo i logged "Silo active" since its last start (or died, or the timeout passed).
+wait_active() {
+  local i=$1 timeout=${2:-90} t0
+  t0=$(date +%s)
+  while [ $(($(date +%s) - t0)) -lt "$timeout" ]; do
+    if tail -n +$((offsets[i] + 1)) "$logs/silo-$i.log" | grep -q 'Silo active in cluster'; then
+      return 0
+    fi
+    alive "${pids[i]}" || return 1
+    sleep 0.2
+  done
+  return 1
+}
+
+stop_all() {
+  local pid
+  if alive "$chaos_pid"; then kill -TERM "$chaos_pid" 2>/dev/null; fi
+  for pid in "${pids[@]}"; do alive "$pid" && kill -TERM "$pid" 2>/dev/null; done
+  for _ in $(seq 1 50); do
+    local any=0
+    for pid in "${pids[@]}" "$chaos_pid"; do alive "$pid" && any=1; done
+    [ $any = 0 ] && break
+    sleep 0.2
+  done
+  for pid in "${pids[@]}" "$chaos_pid"; do alive "$pid" && kill -KILL "$pid" 2>/dev/null; done
+  wait 2>/dev/null
+}
+
+cleanup() {
+  stop_all
+  if [ "$keep_data" = 0 ] && command -v psql >/dev/null 2>&1; then
+    psql_run -c "DELETE FROM OrleansStorage WHERE ServiceId = '$run_id';" \
+      -c "DELETE FROM OrleansMembershipTable WHERE DeploymentId = '$run_id';" \
+      -c "DELETE FROM OrleansMembershipVersionTable WHERE DeploymentId = '$run_id';" >/dev/null 2>&1 \
+      || say "could not delete the rows of $run_id"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say "starting $silos silos (gateways $gateways)"
+for ((i = 0; i < silos; i++)); do start_silo "$i"; done
+for ((i = 0; i < silos; i++)); do
+  if ! wait_active "$i" 120; then
+    tail -n 40 "$logs/silo-$i.log" >&2
+    say "silo $i did not become active"
+    exit 2
+  fi
+done
+say "cluster up"
+
+# --- PostgreSQL outage ------------------------------------------------------------------------------------------
+pg_cluster() {
+  pg_lsclusters -h 2>/dev/null | awk -v p="$pg_port" '$3 == p {print $1, $2; exit}'
+}
+
+# One deposit through the CLI against the first live silo's gateway; 0 when it committed.
+probe() {
+  local i gateway=""
+  for ((i = 0; i < silos; i++)); do
+    alive "${pids[i]}" && { gateway="127.0.0.1:${gateway_ports[i]}"; break; }
+  done
+  [ -n "$gateway" ] || return 1
+  ORLEANSTWOPC_TwoPc__Cluster__ClusterId="$run_id" ORLEANSTWOPC_TwoPc__Cluster__ServiceId="$run_id" \
+    timeout 20 dotnet "$client_dll" --gateway "$gateway" --connect-timeout 5 \
+    deposit --account "outage-probe-$run_id" --amount 1 --op-id "probe-$run_id-$1" >>"$logs/probe.log" 2>&1
+}
+
+outage_report=""
+run_outage() {
+  local cluster version name t_stop t_start n=0
+  cluster=$(pg_cluster)
+  if [ -z "$cluster" ]; then
+    outage_report="outage skipped: no local PostgreSQL cluster on port $pg_port (pg_lsclusters)"
+    say "$outage_report"
+    return
+  fi
+  read -r version name <<<"$cluster"
+  say "PostgreSQL outage: stopping $version/$name for ${outage_seconds}s"
+  t_stop=$(now)
+  pg_ctlcluster "$version" "$name" stop -m fast
+  sleep "$outage_seconds"
+  pg_ctlcluster "$version" "$name" start
+  t_start=$(now)
+  say "PostgreSQL back after $(since "$t_stop")s; probing with deposits"
+  while ! probe $((n += 1)); do
+    if [ "$(since "$t_start" | cut -d. -f1)" -ge 120 ]; then
+      outage_report="no deposit committed within 120s after PostgreSQL restarted (see $logs/probe.log)"
+      say "$outage_report"
+      return
+    fi
+    sleep 0.5
+  done
+  outage_report="recovery: a deposit committed $(since "$t_start")s after PostgreSQL restarted ($(since "$t_stop")s after it stopped, $n probe(s))"
+  say "$outage_report"
+}
+
+# --- the run ----------------------------------------------------------------------------------------------------
+say "chaos client: --external --gateways $gateways --duration ${duration}s --seed $seed --cluster-id $run_id --service-id $run_id"
+dotnet "$chaos_dll" --external --gateways "$gateways" --duration "${duration}s" --seed "$seed" \
+  --cluster-id "$run_id" --service-id "$run_id" >"$logs/chaos.log" 2>&1 &
+chaos_pid=$!
+tail -n +1 -f --pid="$chaos_pid" "$logs/chaos.log" & # echo the client's output; ends with the client
+t0=$(date +%s)
+kills=0
+outage_done=0
+
+while alive "$chaos_pid"; do
+  elapsed=$(($(date +%s) - t0))
+  # Silos that died by themselves (e.g. could not start while PostgreSQL was down) are restarted.
+  for ((i = 0; i < silos; i++)); do
+    if ! alive "${pids[i]}"; then
+      say "silo $i (pid ${pids[i]}) is not running: restarting"
+      start_silo "$i"
+    fi
+  done
+  if [ "$elapsed" -ge "$duration" ]; then
+    sleep 1 # faults over: the client quiesces and checks on a healthy cluster
+    continue
+  fi
+  if [ "$outage" = 1 ] && [ "$outage_done" = 0 ] && [ "$elapsed" -ge $((duration / 2)) ]; then
+    outage_done=1
+    run_outage
+    continue
+  fi
+  # A pause of 0.7x..1.3x --kill-every, cut short when the client finished.
+  pause_ms=$((kill_every * (700 + RANDOM % 601)))
+  end=$(($(date +%s%3N) + pause_ms))
+  while [ "$(date +%s%3N)" -lt "$end" ] && alive "$chaos_pid"; do sleep 0.2; done
+  alive "$chaos_pid" || break
+  [ $(($(date +%s) - t0)) -lt "$duration" ] || continue
+  victim=$((RANDOM % silos))
+  if alive "${pids[victim]}"; then
+    say "SIGKILL silo $victim (pid ${pids[victim]}, port ${silo_ports[victim]})"
+    kill -KILL "${pids[victim]}"
+    wait "${pids[victim]}" 2>/dev/null
+    kills=$((kills + 1))
+  fi
+  start_silo "$victim"
+  wait_active "$victim" 60 || say "silo $victim not active 60s after restart (see $logs/silo-$victim.log)"
+done
+
+wait "$chaos_pid"
+rc=$?
+sleep 0.5 # let tail print the last lines
+result=$(grep -E '^RESULT ' "$logs/chaos.log" | tail -n 1)
+say "kills: $kills; silo starts: $(IFS=+; echo "$((${starts[*]}))")"
+[ -n "$outage_report" ] && say "$outage_report"
+if command -v psql >/dev/null 2>&1; then
+  say "membership rows by status (3 active, 6 dead): $(psql_run -c "SELECT string_agg(Status || ':' || n, ' ') FROM (SELECT Status, count(*) n FROM OrleansMembershipTable WHERE DeploymentId = '$run_id' GROUP BY Status ORDER BY Status) s;" 2>/dev/null)"
+fi
+if [ -z "$result" ]; then
+  say "the chaos client printed no RESULT line (see $logs/chaos.log)"
+  [ "$rc" -eq 0 ] && rc=1
+fi
+say "${result:-no result}; exit $rc"
+exit "$rc"
