@@ -170,8 +170,10 @@ public static class TwoPcStorage
     internal static void Add(ISiloBuilder silo, TwoPcStorageOptions storage)
     {
         storage.Validate();
+        // The grains' storage: fault injection (inactive unless a test switches it on) over exact keys over the database.
         silo.Services.AddKeyedSingleton<IGrainStorage>(Name, (sp, _) => new FaultInjectingGrainStorage(
-            sp.GetRequiredKeyedService<IGrainStorage>(InnerName), sp.GetRequiredService<IStorageFaultPolicy>()));
+            new ExactKeyGrainStorage(sp.GetRequiredKeyedService<IGrainStorage>(InnerName)),
+            sp.GetRequiredService<IStorageFaultPolicy>()));
         switch (storage.Provider)
         {
             case StorageProvider.Memory:

@@ -177,6 +177,25 @@ public abstract class TransactionScenarios(ClusterFixture fixture)
         Assert.Equal(2, await _cluster.Inventory(item).GetStock());
     }
 
+    [ScenarioFact]
+    public async Task Ids_that_differ_only_in_case_or_leading_zeros_are_different_ids()
+    {
+        // Hex-looking keys: Orleans' ADO.NET provider would fold these into one number unless stored exactly.
+        var hex = $"{Random.Shared.NextInt64(0x1000_0000, long.MaxValue):x}";
+        var accounts = new[] { hex, hex.ToUpperInvariant(), "0" + hex };
+        for (var i = 0; i < accounts.Length; i++)
+        {
+            var outcome = await _cluster.Transactions.ExecuteAsync(accounts[i], TransactionRequest.Deposit(accounts[i], i + 1));
+            Assert.Equal(TransactionStatus.Committed, outcome.Status);
+            Assert.False(outcome.Replayed, $"'{accounts[i]}' must not replay another id's outcome");
+        }
+
+        for (var i = 0; i < accounts.Length; i++)
+        {
+            Assert.Equal(i + 1, await _cluster.Ledger(accounts[i]).GetBalance());
+        }
+    }
+
     private async Task<SiloAddress?> HostOfAsync(GrainId grain)
     {
         var management = _cluster.Client.GetGrain<IManagementGrain>(0);
