@@ -1,0 +1,117 @@
+using System.Globalization;
+
+namespace OrleansTwoPc.Chaos;
+
+/// <summary>What a chaos run checks.</summary>
+public enum ChaosMode
+{
+    /// <summary>One faulty run with the full checker (lost, duplicated, mismatched, torn, stuck).</summary>
+    ExactlyOnce,
+
+    /// <summary>At-most-once, at-least-once and exactly-once clients side by side on the same faulty run shape.</summary>
+    Compare,
+}
+
+/// <summary>Settings of one chaos run. Everything random derives from <see cref="Seed"/>.</summary>
+public sealed record ChaosOptions
+{
+    public int Seed { get; init; } = 1;
+
+    /// <summary>How long clients submit work while faults are injected.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(60);
+
+    public int Silos { get; init; } = 3;
+
+    public int Clients { get; init; } = 8;
+
+    public ChaosMode Mode { get; init; } = ChaosMode.ExactlyOnce;
+
+    /// <summary>Fraction of grain-state writes that fail during the fault phase (half before, half after landing).</summary>
+    public double StorageFaultRate { get; init; } = 0.015;
+
+    /// <summary>Fraction of grain-state writes that hang 5-100 ms first during the fault phase (a slow database).</summary>
+    public double SlowWriteRate { get; init; } = 0.2;
+
+    /// <summary>Average pause between two silo kills; each pause is drawn from 0.7x..1.3x of it.</summary>
+    public TimeSpan KillInterval { get; init; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>Longest wait for the cluster to finish every transaction after the faults stop.</summary>
+    public TimeSpan QuiesceTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Echo warnings and errors of the silos to the console (off: they are only counted).</summary>
+    public bool Verbose { get; init; }
+
+    public const string Usage =
+        "usage: OrleansTwoPc.Chaos --seed N --duration 60s [--silos 3] [--mode exactly-once|compare] [--clients 8] " +
+        "[--storage-faults 0.015] [--slow-writes 0.2] [--kill-interval 8s] [--verbose]";
+
+    /// <summary>Parses the command line; throws <see cref="ArgumentException"/> with the usage on bad input.</summary>
+    public static ChaosOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new ChaosOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            if (name == "--verbose")
+            {
+                options = options with { Verbose = true };
+                continue;
+            }
+
+            if (i + 1 >= args.Count)
+            {
+                throw new ArgumentException($"{name} needs a value. {Usage}");
+            }
+
+            var value = args[++i];
+            options = name switch
+            {
+                "--seed" => options with { Seed = int.Parse(value, CultureInfo.InvariantCulture) },
+                "--duration" => options with { Duration = ParseDuration(value) },
+                "--silos" => options with { Silos = int.Parse(value, CultureInfo.InvariantCulture) },
+                "--clients" => options with { Clients = int.Parse(value, CultureInfo.InvariantCulture) },
+                "--storage-faults" => options with { StorageFaultRate = double.Parse(value, CultureInfo.InvariantCulture) },
+                "--slow-writes" => options with { SlowWriteRate = double.Parse(value, CultureInfo.InvariantCulture) },
+                "--kill-interval" => options with { KillInterval = ParseDuration(value) },
+                "--mode" => options with { Mode = ParseMode(value) },
+                _ => throw new ArgumentException($"unknown option {name}. {Usage}"),
+            };
+        }
+
+        options.Validate();
+        return options;
+    }
+
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(Duration, TimeSpan.FromSeconds(1), nameof(Duration));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Silos, 1, nameof(Silos));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Clients, 1, nameof(Clients));
+        ArgumentOutOfRangeException.ThrowIfNegative(StorageFaultRate, nameof(StorageFaultRate));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(StorageFaultRate, 0.5, nameof(StorageFaultRate));
+        ArgumentOutOfRangeException.ThrowIfNegative(SlowWriteRate, nameof(SlowWriteRate));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(SlowWriteRate, 1, nameof(SlowWriteRate));
+        ArgumentOutOfRangeException.ThrowIfLessThan(KillInterval, TimeSpan.FromSeconds(1), nameof(KillInterval));
+    }
+
+    /// <summary>Accepts <c>60s</c>, <c>2m</c>, <c>1500ms</c>, plain seconds, or a TimeSpan (<c>00:01:00</c>).</summary>
+    public static TimeSpan ParseDuration(string value)
+    {
+        static double Number(string s) => double.Parse(s, CultureInfo.InvariantCulture);
+        return value switch
+        {
+            _ when value.EndsWith("ms", StringComparison.Ordinal) => TimeSpan.FromMilliseconds(Number(value[..^2])),
+            _ when value.EndsWith('s') => TimeSpan.FromSeconds(Number(value[..^1])),
+            _ when value.EndsWith('m') => TimeSpan.FromMinutes(Number(value[..^1])),
+            _ when value.Contains(':', StringComparison.Ordinal) => TimeSpan.Parse(value, CultureInfo.InvariantCulture),
+            _ => TimeSpan.FromSeconds(Number(value)),
+        };
+    }
+
+    private static ChaosMode ParseMode(string value) => value switch
+    {
+        "exactly-once" => ChaosMode.ExactlyOnce,
+        "compare" => ChaosMode.Compare,
+        _ => throw new ArgumentException($"unknown mode '{value}'. {Usage}"),
+    };
+}

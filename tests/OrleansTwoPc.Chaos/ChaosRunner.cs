@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace OrleansTwoPc.Chaos;
+
+/// <summary>The outcome of an exactly-once chaos run; <see cref="ResultLine"/> is the run's last printed line.</summary>
+public sealed record ChaosResult(int Seed, int Ops, int Committed, int Aborted, int Kills, Verdict Verdict, TimeSpan Elapsed)
+{
+    public bool Passed => Verdict.Clean;
+
+    public string ResultLine => string.Create(CultureInfo.InvariantCulture,
+        $"RESULT seed={Seed} ops={Ops} committed={Committed} aborted={Aborted} kills={Kills} lost={Verdict.Lost} " +
+        $"duplicated={Verdict.Duplicated} mismatched={Verdict.Mismatched} torn={Verdict.Torn} stuck={Verdict.Stuck}");
+}
+
+/// <summary>The library entry point of the exactly-once run (the console program and the test both call it).</summary>
+public static class ChaosRunner
+{
+    public static async Task<ChaosResult> RunAsync(ChaosOptions options, TextWriter writer)
+    {
+        options.Validate();
+        // The fault loop, quiescence and loggers write from many threads; a test's StringWriter is not thread-safe.
+        var output = TextWriter.Synchronized(writer);
+        var clock = Stopwatch.StartNew();
+        output.WriteLine($"chaos: seed={options.Seed} duration={options.Duration.TotalSeconds:0}s silos={options.Silos} " +
+            $"clients={options.Clients} storage-faults={options.StorageFaultRate:0.###} slow-writes={options.SlowWriteRate:0.##} kill-interval~{options.KillInterval.TotalSeconds:0}s");
+
+        var run = await FaultyRun.RunAsync(options, new Workload(options.Seed), "exactly-once", output);
+        var verdict = new Checker(run.History, run.Final).Check();
+        verdict.InvariantFailures = CountInvariantFailures(run);
+        var statuses = run.Final.Statuses.Values;
+        var result = new ChaosResult(options.Seed, run.History.Operations.Count,
+            statuses.Count(s => s.Status == TransactionStatus.Committed),
+            statuses.Count(s => s.Status == TransactionStatus.Aborted),
+            run.Kills, verdict, clock.Elapsed);
+        Report(run, result, output);
+        return result;
+    }
+
+    /// <summary>
+    /// The service asserts its invariants and throws <c>ProtocolInvariantException</c>; the coordinator turns one at
+    /// prepare into a <c>participant-failed</c> abort, so look in logs, abort reasons and client errors alike.
+    /// </summary>
+    public static int CountInvariantFailures(RunData run)
+    {
+        const string Marker = "ProtocolInvariantException";
+        foreach (var status in run.Final.Statuses.Values.Where(s => s.Reason?.Message.Contains(Marker, StringComparison.Ordinal) == true))
+        {
+            run.Log.ReportInvariantFailure(status.OperationId, status.Reason!.Message);
+        }
+
+        foreach (var operation in run.History.Operations)
+        {
+            foreach (var response in operation.Responses.Where(r => r.Error == Marker || r.ErrorMessage?.Contains(Marker, StringComparison.Ordinal) == true))
+            {
+                run.Log.ReportInvariantFailure(operation.Id, $"client got {response}");
+            }
+        }
+
+        return run.Log.InvariantFailures.Count;
+    }
+
+    private static void Report(RunData run, ChaosResult result, TextWriter output)
+    {
+        var operations = run.History.Operations;
+        var verdict = result.Verdict;
+        var byKind = string.Join(", ", operations.GroupBy(o => o.Kind).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"));
+        var aborts = run.Final.Statuses.Values.Where(s => s.Status == TransactionStatus.Aborted)
+            .GroupBy(s => s.Reason?.Code ?? "?").OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}");
+        var unknownToClient = operations.Count(o => !o.Responses.Any(r => r.IsDefinite));
+        var responses = operations.Sum(o => o.Responses.Count);
+        output.WriteLine($"seed: {result.Seed}");
+        output.WriteLine($"ops submitted: {result.Ops} ({byKind}); responses recorded: {responses}; client retries: {run.History.Retries}");
+        output.WriteLine($"final status: committed {result.Committed}, aborted {result.Aborted} ({string.Join(", ", aborts)}), never ran {verdict.NeverRan}");
+        output.WriteLine($"unknown to client (no definite answer): {unknownToClient}");
+        output.WriteLine($"replays checked: {run.History.Replays} (replay flag missing: {verdict.ReplayFlagMissing}); concurrent duplicate groups: {run.History.DuplicateGroups}");
+        output.WriteLine($"kills: {result.Kills}; storage faults injected: {run.Storage.Injected} (before write {run.Storage.FailedBeforeWrite}, after write {run.Storage.FailedAfterWrite}) of {run.Storage.Writes} writes; {run.Storage.Slowed} writes slowed");
+        output.WriteLine($"time: setup {run.SetupTime.TotalSeconds:0.0}s, faults {run.FaultTime.TotalSeconds:0.0}s, drain {run.DrainTime.TotalSeconds:0.0}s, settle+read {run.SettleTime.TotalSeconds:0.0}s, total {result.Elapsed.TotalSeconds:0.0}s; settled: {(run.Final.Settled ? "yes" : "NO")}");
+        output.WriteLine($"log (counted, not shown): {run.Log.Warnings} warnings, {run.Log.Errors} errors; top: {run.Log.TopCategories(4)}");
+        output.WriteLine($"invariant failures: {verdict.InvariantFailures}");
+        foreach (var failure in run.Log.InvariantFailures.Take(10))
+        {
+            output.WriteLine($"  INVARIANT {failure}");
+        }
+
+        foreach (var line in verdict.Evidence)
+        {
+            output.WriteLine($"  {line}");
+        }
+
+        if (verdict.EvidenceDropped > 0)
+        {
+            output.WriteLine($"  ... and {verdict.EvidenceDropped} more");
+        }
+
+        output.WriteLine(result.ResultLine);
+    }
+}
