@@ -19,7 +19,7 @@ namespace OrleansTwoPc.Coordinator;
 [GrainType(GrainTypeName)]
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed in OnDeactivateAsync, the end of a grain's life.")]
 public sealed class TransactionCoordinatorGrain(
-    [PersistentState("coordinator", TwoPcStorage.Name)] IPersistentState<CoordinatorRecord> storage,
+    [PersistentState(TransactionCoordinatorGrain.StateName, TwoPcStorage.Name)] IPersistentState<CoordinatorRecord> storage,
     IOptions<TwoPcOptions> options,
     ParticipantKindRegistry kinds,
     IFaultInjector faults,
@@ -29,6 +29,9 @@ public sealed class TransactionCoordinatorGrain(
 {
     /// <summary>The coordinator's grain type; fixed, since stored records are keyed by it.</summary>
     public const string GrainTypeName = "twopc-coordinator";
+
+    /// <summary>The coordinator record's state name: its rows' type in storage.</summary>
+    public const string StateName = "coordinator";
 
     private readonly CancellationTokenSource _stopping = new();
     private CoordinatorProtocol? _protocol;

@@ -31,6 +31,7 @@ public sealed class TwoPcInstruments : IDisposable
         DedupeJoins = meter.CreateCounter<long>("twopc.dedupe.joins", "{request}", "Duplicate requests that joined an execution in flight");
         DedupeConflicts = meter.CreateCounter<long>("twopc.dedupe.conflicts", "{request}", "Requests refused: the id ran with another request");
         Recoveries = meter.CreateCounter<long>("twopc.recovery.actions", "{action}", "Recovery actions, by kind");
+        RetentionDeleted = meter.CreateCounter<long>("twopc.retention.deleted", "{record}", "Expired operation records deleted");
         PhaseDuration = meter.CreateHistogram<double>("twopc.phase.duration", "ms", "Time per protocol phase");
         meter.CreateObservableGauge("twopc.prepared.outstanding", () => Prepared.Count, "{record}",
             "Prepared records held by participants on this silo");
@@ -48,6 +49,7 @@ public sealed class TwoPcInstruments : IDisposable
     public Counter<long> DedupeJoins { get; }
     public Counter<long> DedupeConflicts { get; }
     public Counter<long> Recoveries { get; }
+    public Counter<long> RetentionDeleted { get; }
     public Histogram<double> PhaseDuration { get; }
 
     /// <summary>Prepared records of the participants on this silo, for the gauges.</summary>

@@ -33,6 +33,8 @@ public static class SiloBuilderExtensions
         services.TryAddSingleton<IFaultInjector>(NoFaults.Instance);
         services.TryAddSingleton<IStorageFaultPolicy, NoStorageFaults>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, RecoverySweeper>();
+        services.AddSingleton<Retention.RetentionSweeper>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Retention.RetentionSweeper>());
         services.TryAddSingleton<ParticipantKindRegistry>();
         silo.AddParticipantKind<LedgerRules>();
         silo.AddParticipantKind<InventoryRules>();

@@ -39,6 +39,9 @@ public sealed class TwoPcOptions
     /// </summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>How often each silo deletes expired operation records. Default 1 hour.</summary>
+    public TimeSpan RetentionSweepInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>
     /// How far a client's clock may run ahead of the silos'. A request dated further in the future is refused as invalid;
     /// expiry is only as exact as the clocks are close. Default 5 minutes.
@@ -62,6 +65,7 @@ public sealed class TwoPcOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(RecoveryShards, 1, nameof(RecoveryShards));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(RecoveryShards, 1024, nameof(RecoveryShards));
         ArgumentOutOfRangeException.ThrowIfLessThan(Retention, TimeSpan.FromMinutes(1), nameof(Retention));
+        ArgumentOutOfRangeException.ThrowIfLessThan(RetentionSweepInterval, TimeSpan.FromSeconds(1), nameof(RetentionSweepInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxClockSkew, TimeSpan.Zero, nameof(MaxClockSkew));
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(MaxClockSkew, Retention, nameof(MaxClockSkew));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxPreparedPerParticipant, 1, nameof(MaxPreparedPerParticipant));

@@ -1,3 +1,5 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -171,9 +173,16 @@ public static class TwoPcStorage
     {
         storage.Validate();
         // The grains' storage: fault injection (inactive unless a test switches it on) over exact keys over the database.
-        silo.Services.AddKeyedSingleton<IGrainStorage>(Name, (sp, _) => new FaultInjectingGrainStorage(
-            new ExactKeyGrainStorage(sp.GetRequiredKeyedService<IGrainStorage>(InnerName)),
-            sp.GetRequiredService<IStorageFaultPolicy>()));
+        silo.Services.AddKeyedSingleton<IGrainStorage>(Name, (sp, _) =>
+        {
+            var database = sp.GetRequiredKeyedService<IGrainStorage>(InnerName);
+            if (storage.Provider == StorageProvider.Sqlite)
+            {
+                database = new SerializedWriteGrainStorage(database, storage.SqlitePath);
+            }
+
+            return new FaultInjectingGrainStorage(new ExactKeyGrainStorage(database), sp.GetRequiredService<IStorageFaultPolicy>());
+        });
         switch (storage.Provider)
         {
             case StorageProvider.Memory:
@@ -184,6 +193,8 @@ public static class TwoPcStorage
                 var connectionString = SqliteSchema.ConnectionString(storage.SqlitePath, storage.SqliteBusyTimeout);
                 silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
                     ActivatorUtilities.CreateInstance<SqliteSchema>(sp, storage.SqlitePath, connectionString));
+                silo.Services.AddSingleton(new ExpiredRecordJanitor(() => new SqliteConnection(connectionString),
+                    cutoff => cutoff.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)));
                 silo.AddAdoNetGrainStorage(InnerName, options =>
                 {
                     options.Invariant = SqliteSchema.Invariant;
@@ -197,6 +208,7 @@ public static class TwoPcStorage
                 // clustering) and grain storage initialise.
                 silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
                     ActivatorUtilities.CreateInstance<PostgresSchema>(sp, postgres));
+                silo.Services.AddSingleton(new ExpiredRecordJanitor(() => new NpgsqlConnection(postgres), cutoff => cutoff.ToUniversalTime()));
                 silo.AddAdoNetGrainStorage(InnerName, options =>
                 {
                     options.Invariant = PostgresSchema.Invariant;

@@ -26,37 +26,47 @@ public sealed partial class RecoveryShardGrain(
     private GroupCommit? _writer;
     private Task<int>? _sweep;
 
-    private GroupCommit Writer => _writer ??= new GroupCommit(storage.WriteStateAsync);
+    // Turns change this working set while a write may be serializing the stored one on another thread, so each
+    // write persists a snapshot of it.
+    private Dictionary<string, DateTimeOffset>? _pending;
+
+    private Dictionary<string, DateTimeOffset> Pending => _pending ??= new(storage.State.Pending, StringComparer.Ordinal);
+
+    private GroupCommit Writer => _writer ??= new GroupCommit(() =>
+    {
+        storage.State = new RecoveryShardState { Pending = new(Pending, StringComparer.Ordinal) };
+        return storage.WriteStateAsync();
+    });
 
     public async Task Register(string operationId, DateTimeOffset startedAt)
     {
-        storage.State.Pending[operationId] = startedAt;
+        Pending[operationId] = startedAt;
         await Guard(Writer.FlushAsync());
     }
 
     public Task Unregister(string operationId)
     {
         // No write of its own: the next registration's write carries the removal.
-        storage.State.Pending.Remove(operationId);
+        Pending.Remove(operationId);
         return Task.CompletedTask;
     }
 
     public Task<IReadOnlyList<PendingOperation>> List() => Task.FromResult<IReadOnlyList<PendingOperation>>(
-        storage.State.Pending.OrderBy(p => p.Value).Select(p => new PendingOperation(p.Key, p.Value)).ToList());
+        Pending.OrderBy(p => p.Value).Select(p => new PendingOperation(p.Key, p.Value)).ToList());
 
     public Task<int> Sweep() => _sweep is { IsCompleted: false } running ? running : _sweep = SweepAsync();
 
     private async Task<int> SweepAsync()
     {
         var cutoff = time.GetUtcNow() - options.Value.RecoveryInterval;
-        var due = storage.State.Pending.Where(p => p.Value <= cutoff).Select(p => p.Key).ToList();
+        var due = Pending.Where(p => p.Value <= cutoff).Select(p => p.Key).ToList();
         var statuses = await Task.WhenAll(due.Select(WakeAsync));
         var finished = 0;
         for (var i = 0; i < due.Count; i++)
         {
             if (statuses[i] is { } outcome && (outcome.IsCompleted || outcome.Status == TransactionStatus.Unknown))
             {
-                storage.State.Pending.Remove(due[i]);
+                Pending.Remove(due[i]);
                 finished++;
             }
         }
@@ -72,7 +82,7 @@ public sealed partial class RecoveryShardGrain(
             LogSwept(logger, shard, due.Count, finished);
         }
 
-        return storage.State.Pending.Count;
+        return Pending.Count;
     }
 
     // Activating the coordinator is the recovery: its activation resumes any unfinished record.

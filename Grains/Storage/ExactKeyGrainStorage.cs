@@ -15,6 +15,10 @@ public sealed class ExactKeyGrainStorage(IGrainStorage inner) : IGrainStorage
     /// <summary>The grain id under which a grain's state is stored.</summary>
     public static GrainId Stored(GrainId grainId) => GrainId.Create(grainId.Type, IdSpan.Create(Prefix + grainId.Key));
 
+    /// <summary>A grain's key from the key column of its stored row.</summary>
+    public static string Unstored(string storedKey) =>
+        storedKey.StartsWith(Prefix, StringComparison.Ordinal) ? storedKey[Prefix.Length..] : storedKey;
+
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         inner.ReadStateAsync(stateName, Stored(grainId), grainState);
 

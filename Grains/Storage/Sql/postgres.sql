@@ -39,6 +39,9 @@ CREATE TABLE IF NOT EXISTS OrleansStorage
                                               GrainIdExtensionString, GrainIdN0, GrainIdN1)
 );
 
+-- For the retention sweep: rows of one state name by age.
+CREATE INDEX IF NOT EXISTS IX_OrleansStorage_Age ON OrleansStorage (ServiceId, GrainTypeString, ModifiedOn);
+
 INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES ('ReadFromStorageKey', $q$
 SELECT PayloadBinary, Version
 FROM OrleansStorage

@@ -28,6 +28,9 @@ CREATE TABLE IF NOT EXISTS OrleansStorage
     PRIMARY KEY (GrainIdHash, GrainTypeHash, ServiceId, GrainTypeString, GrainIdExtensionString, GrainIdN0, GrainIdN1)
 ) WITHOUT ROWID;
 
+-- For the retention sweep: rows of one state name by age.
+CREATE INDEX IF NOT EXISTS IX_OrleansStorage_Age ON OrleansStorage (ServiceId, GrainTypeString, ModifiedOn);
+
 INSERT OR REPLACE INTO OrleansQuery (QueryKey, QueryText) VALUES ('ReadFromStorageKey', '
 SELECT PayloadBinary, Version
 FROM OrleansStorage

@@ -46,6 +46,9 @@ public sealed class TwoPcCluster : IAsyncDisposable
         {
             // First, so test doubles win over AddTwoPc's defaults (it registers them with TryAdd).
             configureSilo?.Invoke(silo);
+            // Random placement: the default (resource-optimized) may put every new grain on the least busy silo of a
+            // loaded machine, and the crash tests need grains spread over silos.
+            silo.Services.AddSingleton<PlacementStrategy, RandomPlacement>();
             silo.AddTwoPc(configuration);
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
             silo.Configure<ClusterMembershipOptions>(o =>
