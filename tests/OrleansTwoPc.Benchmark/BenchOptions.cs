@@ -1,0 +1,167 @@
+using System.Globalization;
+
+namespace OrleansTwoPc.Benchmark;
+
+/// <summary>A command line the benchmark cannot run; the message says what to change.</summary>
+public sealed class UsageException(string message) : Exception(message)
+{
+    public UsageException() : this("bad command line")
+    {
+    }
+
+    public UsageException(string message, Exception innerException) : this(message + ": " + innerException.Message)
+    {
+    }
+}
+
+/// <summary>What to run. Parsed from the command line; every value has a default, and <c>--quick</c> picks smaller ones.</summary>
+public sealed record BenchOptions
+{
+    public const string Usage = """
+        dotnet run -c Release --project tests/OrleansTwoPc.Benchmark -- [options]
+
+          --quick                 fewer cells, shorter runs: about 2 minutes for memory and sqlite together
+          --storage LIST          memory,sqlite,postgres (default memory,sqlite); postgres reads ORLEANSTWOPC_POSTGRES
+          --duration TIME         measured time per cell, e.g. 30s, 2m, 500ms (default 10s; quick 1.5s)
+          --warmup TIME           unmeasured time before each cell (default a quarter of --duration, at most 5s; quick 0.5s)
+          --out DIR               results go to DIR/<timestamp>/ (default results/)
+          --concurrency LIST      client loops per cell, e.g. 1,8,64,256 (default 1,8,64,256; quick 1,64 for transfer2-uniform, 64 elsewhere)
+          --workloads LIST        transfer2-uniform,transfer2-zipf,transfer4-uniform,transfer4-zipf,dedupe-hit
+                                  (default all; quick leaves out transfer4-zipf)
+          --naive / --no-naive    also run Orleans Transactions with parallel account calls (default: on, off with --quick)
+          --accounts N            accounts per system (default 10000)
+          --seed N                seed of key sequences and amounts (default 20240601)
+        """;
+
+    public bool Quick { get; init; }
+
+    public IReadOnlyList<string> Storages { get; init; } = ["memory", "sqlite"];
+
+    /// <summary>Measured time per cell. Default 10 seconds, 1.5 with <see cref="Quick"/>.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Unmeasured time before each cell's measurement, on the same key stream.</summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2.5);
+
+    /// <summary>Parent folder of the timestamped results folder. Default <c>results</c>.</summary>
+    public string OutputRoot { get; init; } = "results";
+
+    /// <summary>Concurrency levels for every workload; null means the mode's plan.</summary>
+    public IReadOnlyList<int>? Concurrency { get; init; }
+
+    public IReadOnlyList<string> Workloads { get; init; } = Benchmark.Workloads.Workload.All.Select(w => w.Name).ToList();
+
+    /// <summary>Whether --workloads was given (quick mode otherwise skips transfer4-zipf).</summary>
+    public bool WorkloadsGiven { get; init; }
+
+    public bool Naive { get; init; } = true;
+
+    public int Accounts { get; init; } = 10_000;
+
+    public int Seed { get; init; } = 20240601;
+
+    public static BenchOptions Parse(IReadOnlyList<string> args)
+    {
+        var quick = args.Contains("--quick");
+        var options = quick
+            ? new BenchOptions { Quick = true, Duration = TimeSpan.FromSeconds(1.5), Warmup = TimeSpan.FromSeconds(0.5), Naive = false }
+            : new BenchOptions();
+        var warmupGiven = false;
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new UsageException($"{arg} needs a value");
+            switch (arg)
+            {
+                case "--quick":
+                    break;
+                case "--storage":
+                    options = options with { Storages = ParseStorages(Value()) };
+                    break;
+                case "--duration":
+                    options = options with { Duration = ParseDuration(Value(), arg) };
+                    break;
+                case "--warmup":
+                    options = options with { Warmup = ParseDuration(Value(), arg) };
+                    warmupGiven = true;
+                    break;
+                case "--out":
+                    options = options with { OutputRoot = Value() };
+                    break;
+                case "--concurrency":
+                    options = options with { Concurrency = ParseList(Value(), arg).Select(s => ParseInt(s, arg, 1, 4096)).ToList() };
+                    break;
+                case "--workloads":
+                    options = options with
+                    {
+                        Workloads = ParseList(Value(), arg).Select(w => Benchmark.Workloads.Workload.Parse(w).Name).ToList(),
+                        WorkloadsGiven = true,
+                    };
+                    break;
+                case "--naive":
+                    options = options with { Naive = true };
+                    break;
+                case "--no-naive":
+                    options = options with { Naive = false };
+                    break;
+                case "--accounts":
+                    options = options with { Accounts = ParseInt(Value(), arg, 16, 1_000_000) };
+                    break;
+                case "--seed":
+                    options = options with { Seed = ParseInt(Value(), arg, 0, int.MaxValue) };
+                    break;
+                case "-h" or "--help":
+                    throw new UsageException(Usage);
+                default:
+                    throw new UsageException($"unknown option '{arg}'\n\n{Usage}");
+            }
+        }
+
+        if (!warmupGiven && !quick)
+        {
+            options = options with { Warmup = TimeSpan.FromTicks(Math.Min(options.Duration.Ticks / 4, TimeSpan.FromSeconds(5).Ticks)) };
+        }
+
+        return options;
+    }
+
+    /// <summary>"30s", "2m", "500ms", "1.5s"; a bare number is seconds.</summary>
+    public static TimeSpan ParseDuration(string text, string option)
+    {
+        var units = new (string Suffix, double Seconds)[] { ("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("", 1) };
+        foreach (var (suffix, seconds) in units)
+        {
+            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)
+                && double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+                && number > 0 && number <= 24 * 3600 / seconds)
+            {
+                return TimeSpan.FromSeconds(number * seconds);
+            }
+        }
+
+        throw new UsageException($"{option}: '{text}' is not a duration such as 30s, 2m or 500ms");
+    }
+
+    private static List<string> ParseStorages(string text)
+    {
+        var names = ParseList(text, "--storage").Select(s => s.ToLowerInvariant() switch
+        {
+            "memory" or "mem" => "memory",
+            "sqlite" => "sqlite",
+            "postgres" or "postgresql" or "pg" => "postgres",
+            _ => throw new UsageException($"--storage: unknown storage '{s}'; use memory, sqlite or postgres"),
+        }).Distinct().ToList();
+        return names;
+    }
+
+    private static List<string> ParseList(string text, string option)
+    {
+        var items = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        return items.Count > 0 ? items : throw new UsageException($"{option} needs at least one value");
+    }
+
+    private static int ParseInt(string text, string option, int min, int max) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw new UsageException($"{option}: '{text}' must be a whole number from {min} to {max}");
+}

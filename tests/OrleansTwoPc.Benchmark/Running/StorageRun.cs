@@ -1,0 +1,260 @@
+using System.Diagnostics;
+using OrleansTwoPc.Benchmark.Cluster;
+using OrleansTwoPc.Benchmark.Probes;
+using OrleansTwoPc.Benchmark.Systems;
+using OrleansTwoPc.Benchmark.Workloads;
+
+namespace OrleansTwoPc.Benchmark.Running;
+
+/// <summary>
+/// Everything on one storage backend: a fresh cluster, funding, the no-op reference, then each workload's
+/// concurrency levels with every system back to back (OrleansTwoPc, Orleans Transactions, the ceiling), so machine
+/// noise hits all systems alike, and a money-conservation check after each ledger cell.
+/// </summary>
+public sealed class StorageRun(BenchOptions options, KeySpace keys, string storage, string runTag, string folder,
+    Progress progress, MeterProbe meter)
+{
+    /// <summary>Each account's starting balance: transfers move at most 300, so funds run short only by freak skew.</summary>
+    public const long Funding = 1_000_000;
+
+    private readonly List<CellResult> _cells = [];
+    private readonly List<ConservationCheck> _checks = [];
+    private readonly Dictionary<string, string> _descriptions = new(StringComparer.Ordinal);
+
+    public async Task<StorageResult> RunAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        var log = new BenchLog(Path.Combine(folder, $"silo-warnings-{storage}.log"));
+        using var target = StorageTarget.Create(storage);
+        var probe = new PhaseProbe();
+        var orleansTxWrites = new StorageCounters();
+        double startSeconds = 0, fundingSeconds = 0;
+        var description = storage;
+        string? error = null;
+        try
+        {
+            progress.Line($"{storage}: starting 2 silos");
+            await using var cluster = await BenchCluster.StartAsync(target, probe, orleansTxWrites, log, $"bench-{runTag}-{storage}");
+            startSeconds = clock.Elapsed.TotalSeconds;
+            description = await target.DescribeAsync();
+            progress.Line($"{storage}: cluster up in {startSeconds:0.0} s; {description}");
+            var systems = new Systems(cluster, keys, probe, runTag);
+            foreach (var system in systems.All)
+            {
+                _descriptions[system.Name] = system.Description;
+            }
+
+            var books = new Dictionary<string, LedgerBook>(StringComparer.Ordinal)
+            {
+                ["twopc"] = new("twopc", keys, Funding),
+                ["orleans-tx"] = new("orleans-tx", keys, Funding),
+            };
+
+            var funding = Stopwatch.StartNew();
+            progress.Line($"{storage}: funding {keys.Count:N0} accounts x {Funding:N0} in each system");
+            // SQLite has one writer: concurrent bulk writes only collide (and back off 150 ms), so load it one write at a time.
+            var parallel = storage == "sqlite" ? 1 : 64;
+            await systems.TwoPc.FundAsync(Funding, parallel);
+            await systems.OrleansTx.FundAsync(Funding, parallel);
+            fundingSeconds = funding.Elapsed.TotalSeconds;
+            await CheckAsync(books["twopc"], systems.TwoPc, "funding", all: true);
+            await CheckAsync(books["orleans-tx"], systems.OrleansTx, "funding", all: true);
+            await Task.WhenAll(systems.TwoPc.WarmAsync(), systems.OrleansTx.WarmAsync());
+            progress.Line($"{storage}: funded and activated every account in {funding.Elapsed.TotalSeconds:0.0} s");
+
+            foreach (var c in new[] { 1, Plan.Headline })
+            {
+                await RunCellAsync(systems.NoOp, new Workload("noop", 0, Access.Uniform), c, null, probe, orleansTxWrites, cluster,
+                    options.Warmup / 3, options.Duration / 2);
+            }
+
+            foreach (var group in Plan.For(options))
+            {
+                foreach (var concurrency in group.Concurrency)
+                {
+                    foreach (var name in Plan.Systems(group.Workload, options.Naive))
+                    {
+                        var system = systems.Get(name, group.Workload);
+                        var book = system is ILedgerSystem ledger ? books[ledger.Ledger] : null;
+                        if (group.Workload.Replay && system is TwoPcReplaySystem)
+                        {
+                            await EnsureReplaysAsync(systems, books["twopc"], probe);
+                        }
+
+                        await RunCellAsync(system, group.Workload, concurrency, book, probe, orleansTxWrites, cluster);
+                        if (system is ILedgerSystem ledgerSystem)
+                        {
+                            await CheckAsync(book!, ledgerSystem, $"{group.Workload.Name} c={concurrency}", all: false);
+                        }
+                        else if (system is TwoPcReplaySystem)
+                        {
+                            // Replays must change nothing: every account re-read.
+                            await CheckAsync(books["twopc"], systems.TwoPc, $"{group.Workload.Name} c={concurrency}", all: true);
+                        }
+                    }
+                }
+            }
+
+            await CheckAsync(books["twopc"], systems.TwoPc, "the run (all accounts)", all: true);
+            await CheckAsync(books["orleans-tx"], systems.OrleansTx, "the run (all accounts)", all: true);
+        }
+        catch (Exception ex) when (ex is not UsageException)
+        {
+            error = $"{ex.GetType().Name}: {ex.Message}";
+            progress.Line($"{storage}: FAILED: {error}");
+        }
+        finally
+        {
+            log.Close();
+        }
+
+        return new StorageResult
+        {
+            Storage = storage,
+            Description = description,
+            ClusterStartSeconds = startSeconds,
+            FundingSeconds = fundingSeconds,
+            Systems = _descriptions,
+            Cells = _cells,
+            Checks = _checks,
+            SiloWarnings = log.TakeCounts(),
+            Seconds = clock.Elapsed.TotalSeconds,
+            Error = error,
+        };
+    }
+
+    private async Task RunCellAsync(IBenchSystem system, Workload workload, int concurrency, LedgerBook? book, PhaseProbe probe,
+        StorageCounters orleansTxWrites, BenchCluster cluster, TimeSpan? warmup = null, TimeSpan? duration = null)
+    {
+        var setup = new CellSetup(keys, system is CeilingSystem or NoOpSystem ? Workload.SingleWrite : workload, options.Seed,
+            $"{workload.Name}/c{concurrency}", $"{workload.Name}-c{concurrency}", concurrency, warmup ?? options.Warmup,
+            duration ?? options.Duration, book);
+        var timed = system is TwoPcSystem;
+        probe.Reset();
+        probe.Timing = timed;
+        long[] writesAtStart = [], writesAtEnd = [];
+        long orleansTxAtStart = 0, orleansTxAtEnd = 0;
+        HdrHistogram.LongHistogram? orleansTxLatency = null;
+        IReadOnlyList<InstrumentStat> instruments = [];
+        var measurement = await CellRunner.RunAsync(system, setup,
+            atMeasureStart: () =>
+            {
+                writesAtStart = probe.WriteCounts();
+                orleansTxAtStart = orleansTxWrites.Writes;
+                orleansTxWrites.TakeWriteLatency();
+                meter.Collect();
+            },
+            atMeasureEnd: () =>
+            {
+                writesAtEnd = probe.WriteCounts();
+                orleansTxAtEnd = orleansTxWrites.Writes;
+                orleansTxLatency = orleansTxWrites.TakeWriteLatency();
+                instruments = meter.Collect();
+            });
+        var phases = timed ? probe.Collect(workload.Participants) : null;
+        probe.Timing = false;
+
+        var committed = Math.Max(1, measurement.Committed);
+        IReadOnlyDictionary<string, double>? writes = system switch
+        {
+            TwoPcSystem or CeilingSystem => PhaseProbe.WriteCounterNames
+                .Select((name, i) => (name, perCommit: (writesAtEnd[i] - writesAtStart[i]) / (double)committed))
+                .Where(w => w.perCommit > 0)
+                .ToDictionary(w => w.name, w => Math.Round(w.perCommit, 3), StringComparer.Ordinal),
+            OrleansTxSystem => new Dictionary<string, double>(StringComparer.Ordinal)
+            {
+                ["account"] = Math.Round((orleansTxAtEnd - orleansTxAtStart) / (double)committed, 3),
+            },
+            _ => null,
+        };
+
+        int? trail = null;
+        if (system is TwoPcSystem)
+        {
+            var hottest = await cluster.Client.GetGrain<IParticipantInspectionGrain>(
+                GrainId.Create(ParticipantKinds.Ledger, keys.Key(keys.Hottest))).Inspect(includeTrail: false);
+            trail = hottest.EndedCount;
+        }
+
+        var completed = Math.Max(1, measurement.Committed + measurement.Aborted + measurement.Failed);
+        var cell = new CellResult
+        {
+            Storage = storage,
+            Workload = workload.Name,
+            Participants = workload.Participants,
+            Concurrency = concurrency,
+            System = system.Name,
+            MeasuredSeconds = measurement.MeasuredSeconds,
+            Committed = measurement.Committed,
+            Aborted = measurement.Aborted,
+            Failed = measurement.Failed,
+            Tps = measurement.Committed / measurement.MeasuredSeconds,
+            AbortRate = measurement.Aborted / (double)completed,
+            FailRate = measurement.Failed / (double)completed,
+            Reasons = measurement.Reasons,
+            Latency = LatencyStats.From(measurement.Latency),
+            InnerLatency = measurement.Inner.TotalCount > 0 ? LatencyStats.From(measurement.Inner) : null,
+            WritesPerCommit = writes,
+            StorageWriteLatency = system is OrleansTxSystem && orleansTxLatency is { TotalCount: > 0 } ? LatencyStats.From(orleansTxLatency) : null,
+            Phases = phases,
+            Meter = instruments.Count > 0 ? instruments : null,
+            HotAccountTrail = trail,
+            CpuMsPerCommit = measurement.CpuSeconds * 1000 / committed,
+            CpuShare = measurement.CpuSeconds / measurement.MeasuredSeconds / Environment.ProcessorCount,
+            DrainSeconds = measurement.DrainSeconds,
+            DrainTimedOut = measurement.DrainTimedOut,
+        };
+        _cells.Add(cell);
+        progress.Cell(cell);
+    }
+
+    private async Task CheckAsync(LedgerBook book, ILedgerSystem system, string after, bool all)
+    {
+        var check = await book.CheckAsync(system, after, all);
+        _checks.Add(check);
+        progress.Check(check);
+    }
+
+    /// <summary>The dedupe workload needs committed ids; without a transfer2-uniform group before it, make some now.</summary>
+    private async Task EnsureReplaysAsync(Systems systems, LedgerBook book, PhaseProbe probe)
+    {
+        if (systems.TwoPc.Replays.Count >= 1000)
+        {
+            return;
+        }
+
+        progress.Line($"{storage}: committing transfers to retry later (dedupe-hit needs completed ids)");
+        probe.Timing = false;
+        var setup = new CellSetup(keys, Workload.Transfer2Uniform, options.Seed, "dedupe-seed", "dedupe-seed", Plan.Headline,
+            TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(1), book);
+        await CellRunner.RunAsync(systems.TwoPc, setup, null, null);
+        await CheckAsync(book, systems.TwoPc, "dedupe seeding", all: false);
+    }
+
+    /// <summary>The systems of one cluster, by name.</summary>
+    private sealed class Systems(BenchCluster cluster, KeySpace keys, PhaseProbe probe, string runTag)
+    {
+        public TwoPcSystem TwoPc { get; } = new(cluster, keys, probe, runTag);
+
+        public OrleansTxSystem OrleansTx { get; } = new(cluster, keys, parallel: false);
+
+        public OrleansTxSystem OrleansTxNaive { get; } = new(cluster, keys, parallel: true);
+
+        public CeilingSystem Ceiling { get; } = new(cluster.Client, keys);
+
+        public NoOpSystem NoOp { get; } = new(cluster.Client);
+
+        public IEnumerable<IBenchSystem> All => [TwoPc, OrleansTx, OrleansTxNaive, Ceiling, NoOp];
+
+        public IBenchSystem Get(string name, Workload workload) => name switch
+        {
+            "twopc" when workload.Replay => new TwoPcReplaySystem(TwoPc),
+            "twopc" => TwoPc,
+            "orleans-tx" => OrleansTx,
+            "orleans-tx-naive" => OrleansTxNaive,
+            "ceiling" => Ceiling,
+            "noop" => NoOp,
+            _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown system"),
+        };
+    }
+}
