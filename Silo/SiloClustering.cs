@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using OrleansTwoPc.Hosting;
 
@@ -52,26 +53,36 @@ internal static partial class SiloClustering
 
         silo.Configure<ClusterMembershipOptions>(membership.ApplyTo);
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
-            new StartupLog(sp.GetRequiredService<ILogger<StartupLog>>(), cluster, membership, where));
+            new StartupLog(sp.GetRequiredService<ILogger<StartupLog>>(), sp.GetRequiredService<IOptions<EndpointOptions>>().Value,
+                cluster, membership, where));
         return silo;
     }
 
+    /// <summary>
+    /// The addresses the silo and gateway ports listen on, as Orleans resolves them: the listening endpoint when set,
+    /// else the advertised address (localhost clustering advertises the loopback, so it listens there only).
+    /// </summary>
+    public static (IPEndPoint Silo, IPEndPoint Gateway) ListeningEndpoints(EndpointOptions endpoints) =>
+        (endpoints.SiloListeningEndpoint ?? new IPEndPoint(endpoints.AdvertisedIPAddress, endpoints.SiloPort),
+         endpoints.GatewayListeningEndpoint ?? new IPEndPoint(endpoints.AdvertisedIPAddress, endpoints.GatewayPort));
+
     /// <summary>Logs, once the silo is active, where it listens and where membership lives (never the password).</summary>
-    private sealed partial class StartupLog(ILogger<StartupLog> logger, SiloHostOptions cluster,
+    private sealed partial class StartupLog(ILogger<StartupLog> logger, EndpointOptions endpoints, SiloHostOptions cluster,
         MembershipTimingOptions membership, string membershipWhere) : ILifecycleParticipant<ISiloLifecycle>
     {
         public void Participate(ISiloLifecycle lifecycle) =>
             lifecycle.Subscribe(nameof(StartupLog), ServiceLifecycleStage.Active, _ =>
             {
-                LogActive(logger, cluster.ClusterId, cluster.AdvertisedAddress, cluster.SiloPort, cluster.GatewayPort,
+                var (silo, gateway) = ListeningEndpoints(endpoints);
+                LogActive(logger, cluster.ClusterId, silo, gateway, endpoints.AdvertisedIPAddress,
                     membershipWhere, membership.ProbeTimeout, membership.NumMissedProbesLimit);
                 return Task.CompletedTask;
             });
 
         [LoggerMessage(EventId = 100, Level = LogLevel.Information,
-            Message = "Silo active in cluster {ClusterId}: advertised {Address}, silo port {SiloPort}, gateway port {GatewayPort}; " +
-                      "membership {Membership}; probe timeout {ProbeTimeout}, {MissedProbes} missed probes")]
-        private static partial void LogActive(ILogger logger, string clusterId, string address, int siloPort, int gatewayPort,
-            string membership, TimeSpan probeTimeout, int missedProbes);
+            Message = "Silo active in cluster {ClusterId}: silo port listening on {SiloEndpoint}, gateway on {GatewayEndpoint}, " +
+                      "advertised {Address}; membership {Membership}; probe timeout {ProbeTimeout}, {MissedProbes} missed probes")]
+        private static partial void LogActive(ILogger logger, string clusterId, IPEndPoint siloEndpoint, IPEndPoint gatewayEndpoint,
+            IPAddress address, string membership, TimeSpan probeTimeout, int missedProbes);
     }
 }

@@ -17,14 +17,15 @@ internal static class Calls
     private static readonly RequestLimits ClientLimits = new() { MaxParticipants = int.MaxValue };
 
     /// <summary>Runs one command: local half, connect, remote half; every failure becomes a message and exit code.</summary>
-    public static async Task<int> RunAsync(ParseResult parse, Func<Output, RemoteCall> prepare, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(ParseResult parse, GlobalOptions globals, Func<Output, RemoteCall> prepare,
+        CancellationToken cancellationToken)
     {
-        var output = new Output(parse.GetValue(Commands.Json));
+        var output = new Output(parse.GetValue(globals.Json), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
         try
         {
             var call = prepare(output);
             await using var cluster = await ClusterConnection.ConnectAsync(
-                parse.GetValue(Commands.Gateway), parse.GetValue(Commands.ConnectTimeout), cancellationToken);
+                parse.GetValue(globals.Gateway), parse.GetValue(globals.ConnectTimeout), cancellationToken);
             try
             {
                 return await call(cluster.Transactions, cancellationToken);
@@ -84,4 +85,86 @@ internal static class Calls
         return async (client, cancellationToken) =>
             output.Level(keyName, key, level, await read(client, key).WaitAsync(cancellationToken));
     }
+
+    /// <summary>Shows an operation's coordinator record.</summary>
+    public static RemoteCall Inspect(string operationId, Output output)
+    {
+        RequestValidator.ValidateId(operationId, "operationId");
+        return async (client, cancellationToken) =>
+            output.Inspected(await client.InspectAsync(operationId).WaitAsync(cancellationToken), DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>Shows a participant's value, prepared records and (with the trail) ended records.</summary>
+    public static RemoteCall Participant(string kind, string key, bool trail, Output output)
+    {
+        RequestValidator.ValidateId(kind, "kind");
+        RequestValidator.ValidateId(key, "key");
+        return async (client, cancellationToken) =>
+        {
+            ParticipantSnapshot snapshot;
+            try
+            {
+                snapshot = await client.InspectParticipantAsync(kind, key, trail).WaitAsync(cancellationToken);
+            }
+            catch (Exception ex) when (UnknownGrainType(ex))
+            {
+                // The runtime's own message names its internals; the client cannot list the cluster's kinds.
+                throw new InvalidRequestException("kind",
+                    $"'{kind}' is not a participant kind this cluster hosts (the shipped kinds are {ParticipantKinds.Ledger} and {ParticipantKinds.Inventory})");
+            }
+
+            return output.Participant(snapshot, trail, DateTimeOffset.UtcNow);
+        };
+    }
+
+    /// <summary>
+    /// Lists unfinished transactions across the registry's shards, oldest first, each with its phase (inspecting, so
+    /// activating, each coordinator), or with <paramref name="registryOnly"/> just as the registry holds them.
+    /// </summary>
+    public static RemoteCall InDoubt(int shards, bool registryOnly, Output output) => async (client, cancellationToken) =>
+    {
+        var pending = await client.InDoubtAsync(shards).WaitAsync(cancellationToken);
+        if (registryOnly)
+        {
+            return output.InDoubt(shards, pending, null, null, DateTimeOffset.UtcNow);
+        }
+
+        // A few at a time: each inspection activates a coordinator, which resumes an unfinished record.
+        var snapshots = new CoordinatorSnapshot?[pending.Count];
+        var errors = new string?[pending.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, pending.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, token) =>
+            {
+                try
+                {
+                    snapshots[i] = await client.InspectAsync(pending[i].OperationId).WaitAsync(token);
+                }
+                catch (Exception ex) when (!token.IsCancellationRequested)
+                {
+                    errors[i] = $"{ex.GetType().Name}: {ex.Message}";
+                }
+            });
+        return output.InDoubt(shards, pending, snapshots, errors, DateTimeOffset.UtcNow);
+    };
+
+    /// <summary>Operator abort of an undecided transaction; <c>--abort</c> is the only resolution.</summary>
+    public static RemoteCall Resolve(string operationId, bool abort, Output output)
+    {
+        RequestValidator.ValidateId(operationId, "operationId");
+        if (!abort)
+        {
+            throw new CliException("usage",
+                $"resolve needs --abort: the only supported resolution is to abort a transaction that has no durable decision yet (resolve {operationId} --abort); a durable decision, commit or abort, cannot be changed",
+                ("operationId", operationId));
+        }
+
+        return async (client, cancellationToken) =>
+            output.Resolved(await client.AbortByOperatorAsync(operationId).WaitAsync(cancellationToken));
+    }
+
+    // What Orleans answers for a grain type no silo hosts ("No active nodes are compatible with grain wallet and
+    // interface ..."), and for a hosted grain type that is not a participant (e.g. the coordinator's).
+    private static bool UnknownGrainType(Exception ex) =>
+        ex is InvalidCastException
+        || (ex is Orleans.Runtime.OrleansException && ex.Message.StartsWith("No active nodes are compatible with grain", StringComparison.Ordinal));
 }

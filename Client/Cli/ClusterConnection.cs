@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -5,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Orleans.Configuration;
 using OrleansTwoPc.Client;
+using OrleansTwoPc.Security;
 
 namespace OrleansTwoPc.Cli;
 
@@ -31,20 +33,36 @@ internal sealed partial class ClusterConnection : IAsyncDisposable
 
     public TransactionClient Transactions { get; }
 
+    /// <summary>The Orleans client under <see cref="Transactions"/>.</summary>
+    public IClusterClient Client => _host.Services.GetRequiredService<IClusterClient>();
+
     public async ValueTask DisposeAsync() => await StopAsync(_host);
 
     /// <summary>
     /// Builds the host from configuration (appsettings.json beside the executable, then ORLEANSTWOPC_ environment
-    /// variables, then the command-line overrides) and connects, retrying until the connect timeout.
+    /// variables, then the command-line overrides) and connects, retrying until the connect timeout. With
+    /// <c>TwoPc:Tls:Enabled</c> the connection to the gateway uses TLS (see <see cref="TlsSettings"/>).
     /// </summary>
     /// <exception cref="CliException">Bad configuration, or the cluster could not be reached in time.</exception>
-    public static async Task<ClusterConnection> ConnectAsync(string? gateway, double? connectTimeoutSeconds,
-        CancellationToken cancellationToken)
+    public static Task<ClusterConnection> ConnectAsync(string? gateway, double? connectTimeoutSeconds,
+        CancellationToken cancellationToken) =>
+        ConnectAsync(gateway, connectTimeoutSeconds, overrides: null, cancellationToken);
+
+    /// <inheritdoc cref="ConnectAsync(string?, double?, CancellationToken)"/>
+    /// <param name="overrides">Configuration applied after every other source (tests use it instead of the environment).</param>
+    internal static async Task<ClusterConnection> ConnectAsync(string? gateway, double? connectTimeoutSeconds,
+        IEnumerable<KeyValuePair<string, string?>>? overrides, CancellationToken cancellationToken)
     {
         // No Args: the command line belongs to System.CommandLine, not to the configuration.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddEnvironmentVariables(EnvironmentPrefix);
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
         var settings = ClusterSettings.Load(builder.Configuration, gateway, connectTimeoutSeconds);
+        var tls = ClusterSettings.LoadTls(builder.Configuration);
         var options = LoadClientOptions(builder.Configuration.GetSection(TransactionClientOptions.Section));
         ConfigureLogging(builder.Logging);
         builder.Services.AddSingleton<IHostLifetime, CommandLineLifetime>();
@@ -56,19 +74,26 @@ internal sealed partial class ClusterConnection : IAsyncDisposable
         try
         {
             var endpoint = await settings.ResolveAsync(connectTimeout.Token);
-            builder.UseOrleansClient(client => client
-                .UseStaticClustering(endpoint)
-                .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (settings.ClusterId, settings.ServiceId))
-                // Shorter than ReconnectDelay, so every attempt really dials and the last error names the real cause
-                // (e.g. ConnectionRefused) instead of Orleans' "will retry after ..." backoff message.
-                .Configure<ConnectionOptions>(o => o.ConnectionRetryDelay = ReconnectDelay / 2)
-                .UseConnectionRetryFilter(async (error, token) =>
+            builder.UseOrleansClient(client =>
+            {
+                client
+                    .UseStaticClustering(endpoint)
+                    .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (settings.ClusterId, settings.ServiceId))
+                    // Shorter than ReconnectDelay, so every attempt really dials and the last error names the real cause
+                    // (e.g. ConnectionRefused) instead of Orleans' "will retry after ..." backoff message.
+                    .Configure<ConnectionOptions>(o => o.ConnectionRetryDelay = ReconnectDelay / 2)
+                    .UseConnectionRetryFilter(async (error, token) =>
+                    {
+                        // Keep retrying until the connect timeout cancels the token; remember why, for the message.
+                        lastError = error;
+                        await Task.Delay(ReconnectDelay, token);
+                        return true;
+                    });
+                if (tls is not null)
                 {
-                    // Keep retrying until the connect timeout cancels the token; remember why, for the message.
-                    lastError = error;
-                    await Task.Delay(ReconnectDelay, token);
-                    return true;
-                }));
+                    client.UseTls(o => tls.Settings.ApplyTo(o, tls.Certificate, tls.Anchors, server: false));
+                }
+            });
             host = builder.Build();
             await host.StartAsync(connectTimeout.Token);
         }
@@ -78,6 +103,15 @@ internal sealed partial class ClusterConnection : IAsyncDisposable
             var reason = connectTimeout.IsCancellationRequested
                 ? $"no connection within {settings.ConnectTimeout.TotalSeconds:0.##} s" + (lastError is null ? "" : $" ({Describe(lastError)})")
                 : ex.Message;
+            // A TLS mismatch shows up only as a connection dropped (or left silent) after it was accepted, never as
+            // "connection refused": say what to check.
+            if (lastError is null ? tls is not null : !Refused(lastError))
+            {
+                reason += tls is null
+                    ? "; if the cluster uses TLS, set TwoPc:Tls:Enabled (and a certificate) for the client too"
+                    : "; with TLS: check this client's certificate, TwoPc:Tls:TrustedCertificatePath, and that the cluster uses TLS";
+            }
+
             throw new CliException("cluster-unreachable", $"cannot reach the cluster at {settings.Gateway}: {reason}", ex,
                 ("gateway", settings.Gateway));
         }
@@ -103,6 +137,21 @@ internal sealed partial class ClusterConnection : IAsyncDisposable
         }
 
         return root == error ? error.Message : $"{error.Message.TrimEnd('.')}: {root.Message}";
+    }
+
+    // Nothing listens there (as opposed to a listener that dropped the connection).
+    private static bool Refused(Exception error)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            if (e is SocketException { SocketErrorCode: SocketError.ConnectionRefused }
+                || e.Message.Contains(nameof(SocketError.ConnectionRefused), StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static TransactionClientOptions LoadClientOptions(IConfigurationSection section)

@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Configuration;
+using OrleansTwoPc.Security;
 
 namespace OrleansTwoPc.Cli;
 
@@ -55,6 +58,27 @@ internal sealed class ClusterSettings
 
         settings.Check();
         return settings;
+    }
+
+    /// <summary>
+    /// The <c>TwoPc:Tls</c> section (the silo reads the same one), with the client certificate and trust anchors
+    /// loaded; null when TLS is off. A client certificate is optional: the silos may require one.
+    /// </summary>
+    /// <exception cref="CliException">A bad value, or a certificate file that cannot be read.</exception>
+    public static ClientTls? LoadTls(IConfiguration configuration)
+    {
+        try
+        {
+            var settings = TlsSettings.Load(configuration);
+            return settings.Enabled
+                ? new ClientTls(settings, settings.LoadCertificate(server: false), settings.LoadTrustAnchors())
+                : null;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IOException or CryptographicException)
+        {
+            // The first line only: argument exceptions append "Actual value was ..." on a second line. Never the password.
+            throw new CliException("invalid-configuration", $"invalid configuration in {TlsSettings.Section}: {ex.Message.Split('\n')[0]}", ex);
+        }
     }
 
     /// <summary>
@@ -124,3 +148,6 @@ internal sealed class ClusterSettings
         }
     }
 }
+
+/// <summary>TLS for the CLI's gateway connection: the settings, this client's certificate (if any), and the trust anchors.</summary>
+internal sealed record ClientTls(TlsSettings Settings, X509Certificate2? Certificate, X509Certificate2Collection? Anchors);

@@ -23,6 +23,42 @@ internal static class Inputs
         throw new InvalidRequestException(field, $"{AmountRule}; got '{Clip(text)}'");
     }
 
+    /// <summary>
+    /// Checks a participant key typed as an option (<c>--account</c>, <c>--item</c>, ...), naming that option rather
+    /// than its place in the request the command builds.
+    /// </summary>
+    public static string Key(string text, string field)
+    {
+        RequestValidator.ValidateId(text, field);
+        return text;
+    }
+
+    /// <summary>The two accounts of a transfer: each a valid key, and not the same one.</summary>
+    public static (string From, string To) TwoAccounts(string from, string to)
+    {
+        Key(from, "from");
+        Key(to, "to");
+        if (string.Equals(from, to, StringComparison.Ordinal))
+        {
+            throw new InvalidRequestException("to", $"must be another account than from; got '{Clip(to)}' for both");
+        }
+
+        return (from, to);
+    }
+
+    /// <summary>Parses a recovery shard count (<c>in-doubt --shards</c>): a whole number from 1 to <see cref="ClientConfiguration.MaxRecoveryShards"/>.</summary>
+    public static int Shards(string text)
+    {
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var shards)
+            && shards is >= 1 and <= ClientConfiguration.MaxRecoveryShards)
+        {
+            return shards;
+        }
+
+        throw new InvalidRequestException("shards",
+            string.Create(CultureInfo.InvariantCulture, $"must be a whole number between 1 and {ClientConfiguration.MaxRecoveryShards}; got '{Clip(text)}'"));
+    }
+
     /// <summary>A fresh operation id, <c>op-</c> and 16 hex digits: 64 random bits, so two runs never collide in practice.</summary>
     public static string NewOperationId() => "op-" + Guid.NewGuid().ToString("N")[..16];
 

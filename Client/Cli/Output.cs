@@ -8,10 +8,13 @@ namespace OrleansTwoPc.Cli;
 /// <summary>The process exit codes; scripts rely on them.</summary>
 internal static class ExitCodes
 {
-    /// <summary>Committed, or a query answered.</summary>
+    /// <summary>Committed, a query answered, or an operator action done.</summary>
     public const int Success = 0;
 
-    /// <summary>Bad input, conflict, unreachable cluster, unknown outcome: nothing definite is known to have happened.</summary>
+    /// <summary>
+    /// Bad input, conflict, expired request, unreachable cluster, unknown outcome, refused operator action: nothing
+    /// definite is known to have happened.
+    /// </summary>
     public const int Error = 1;
 
     /// <summary>A definite abort: nothing changed anywhere.</summary>
@@ -20,16 +23,17 @@ internal static class ExitCodes
 
 /// <summary>
 /// Renders results and errors, as text (answers on stdout, errors on stderr) or with <c>--json</c> as exactly one
-/// JSON object on stdout, and picks the exit code.
+/// JSON object on stdout, and picks the exit code. <paramref name="stdout"/> and <paramref name="stderr"/> are the
+/// invocation's writers: the console in the process, captured text in tests.
 /// </summary>
-internal sealed class Output(bool json)
+internal sealed partial class Output(bool json, TextWriter stdout, TextWriter stderr)
 {
     // Messages quote values ('abc'); the default encoder would turn every quote into \u0027.
     private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Announces an id the CLI chose. With --json it goes to stderr: stdout holds only the one object.</summary>
     public void GeneratedOperationId(string operationId) =>
-        (json ? Console.Error : Console.Out).WriteLine($"operation id: {operationId}");
+        (json ? stderr : stdout).WriteLine($"operation id: {operationId}");
 
     /// <summary>The outcome of running a transaction.</summary>
     public int Executed(TransactionOutcome outcome)
@@ -43,7 +47,7 @@ internal sealed class Output(bool json)
         // Execute normally returns a decided outcome; if not, the caller must ask again later.
         if (!json)
         {
-            Console.Error.WriteLine($"the outcome is not decided yet; query it with: status {outcome.OperationId}");
+            stderr.WriteLine($"the outcome is not decided yet; query it with: status {outcome.OperationId}");
         }
 
         return ExitCodes.Error;
@@ -66,6 +70,8 @@ internal sealed class Output(bool json)
         {
             InvalidRequestException e => ($"invalid input: {e.Field}: {e.Rule}", "invalid-request", e.Rule, [("field", e.Field)]),
             OperationConflictException e => (e.Message, "operation-conflict", e.Message, [("operationId", e.OperationId)]),
+            OperationExpiredException e => (e.Message, "operation-expired", e.Message, [("operationId", e.OperationId)]),
+            OperatorActionRefusedException e => ($"refused: {e.Message}", "operator-action-refused", e.Message, []),
             OutcomeUnknownException e => (WithCause(e), "outcome-unknown", WithCause(e), [("operationId", e.OperationId)]),
             CliException e => (e.Message, e.Type, e.Message, e.Details),
             OperationCanceledException => ("cancelled", "cancelled", "cancelled", []),
@@ -81,25 +87,25 @@ internal sealed class Output(bool json)
             }
 
             body["message"] = message;
-            Console.Out.WriteLine(new JsonObject { ["error"] = body }.ToJsonString(JsonOptions));
+            stdout.WriteLine(new JsonObject { ["error"] = body }.ToJsonString(JsonOptions));
         }
         else
         {
-            Console.Error.WriteLine(text);
+            stderr.WriteLine(text);
         }
 
         return ExitCodes.Error;
     }
 
     /// <summary>A malformed command line under --json: the parser's messages as one JSON error.</summary>
-    public static int ParseErrors(IReadOnlyList<ParseError> errors)
+    public static int ParseErrors(IReadOnlyList<ParseError> errors, TextWriter stdout)
     {
         var body = new JsonObject
         {
             ["type"] = "usage",
             ["message"] = string.Join("; ", errors.Select(e => e.Message)),
         };
-        Console.Out.WriteLine(new JsonObject { ["error"] = body }.ToJsonString(JsonOptions));
+        stdout.WriteLine(new JsonObject { ["error"] = body }.ToJsonString(JsonOptions));
         return ExitCodes.Error;
     }
 
@@ -132,7 +138,7 @@ internal sealed class Output(bool json)
         return outcome.Status == TransactionStatus.Aborted ? ExitCodes.Aborted : ExitCodes.Success;
     }
 
-    private void Answer(JsonObject obj, string line) => Console.Out.WriteLine(json ? obj.ToJsonString(JsonOptions) : line);
+    private void Answer(JsonObject obj, string line) => stdout.WriteLine(json ? obj.ToJsonString(JsonOptions) : line);
 
     private static string Words(TransactionStatus status) => status switch
     {

@@ -1,3 +1,5 @@
+using Orleans.Runtime;
+
 namespace OrleansTwoPc.Client;
 
 /// <summary>
@@ -60,6 +62,60 @@ public sealed class TransactionClient
     {
         RequestValidator.ValidateId(item, "item");
         return _grains.GetGrain<IInventoryGrain>(item).GetStock();
+    }
+
+    /// <summary>
+    /// The whole coordinator record of an operation id, for operators: phase, outcome, epoch, request, fingerprint,
+    /// votes. One call, not retried. Activates the coordinator, whose activation resumes an unfinished record
+    /// (exactly what recovery does); an unknown id answers phase <c>None</c> and stores nothing.
+    /// </summary>
+    /// <exception cref="InvalidRequestException">The id is ill-formed; nothing was called.</exception>
+    public Task<CoordinatorSnapshot> InspectAsync(string operationId)
+    {
+        RequestValidator.ValidateId(operationId, "operationId");
+        return _grains.GetGrain<ITransactionCoordinatorGrain>(operationId).Inspect();
+    }
+
+    /// <summary>
+    /// Operator abort: decides abort (reason <c>operator-abort</c>) if no decision is durable yet and returns the
+    /// outcome, which is normally aborted, or committed if a one-phase commit had already applied. One call, not
+    /// retried: if its answer is lost, call again; a second call is refused, naming the decision.
+    /// </summary>
+    /// <exception cref="InvalidRequestException">The id is ill-formed; nothing was called.</exception>
+    /// <exception cref="OperatorActionRefusedException">Unknown id, or the decision is already durable.</exception>
+    public Task<TransactionOutcome> AbortByOperatorAsync(string operationId)
+    {
+        RequestValidator.ValidateId(operationId, "operationId");
+        return _grains.GetGrain<ITransactionCoordinatorGrain>(operationId).AbortByOperator();
+    }
+
+    /// <summary>
+    /// Every operation id the recovery registry lists as not yet completed, across shards 0 to
+    /// <paramref name="shards"/> - 1, oldest first. <paramref name="shards"/> must equal the silos'
+    /// <c>TwoPc:RecoveryShards</c> (default 8), or entries of the missing shards are not seen. The registry forgets
+    /// an entry lazily, so a transaction that completed a moment ago can still be listed; inspect it to be sure.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="shards"/> is less than 1.</exception>
+    public async Task<IReadOnlyList<PendingOperation>> InDoubtAsync(int shards = 8)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(shards, 1);
+        var lists = await Task.WhenAll(Enumerable.Range(0, shards)
+            .Select(shard => _grains.GetGrain<IRecoveryShardGrain>(shard).List())).ConfigureAwait(false);
+        return lists.SelectMany(list => list)
+            .OrderBy(p => p.StartedAt).ThenBy(p => p.OperationId, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// A participant's committed value, prepared records and, with <paramref name="includeTrail"/>, its ended records.
+    /// <paramref name="kind"/> is the participant's grain type (e.g. <c>ledger</c>). One call, not retried. A kind the
+    /// cluster does not host fails with the grain runtime's error.
+    /// </summary>
+    /// <exception cref="InvalidRequestException">The kind or key is ill-formed; nothing was called.</exception>
+    public Task<ParticipantSnapshot> InspectParticipantAsync(string kind, string key, bool includeTrail = false)
+    {
+        RequestValidator.ValidateId(kind, "kind");
+        RequestValidator.ValidateId(key, "key");
+        return _grains.GetGrain<IParticipantInspectionGrain>(GrainId.Create(kind, key)).Inspect(includeTrail);
     }
 
     private async Task<T> RetryAsync<T>(string operationId, Func<Task<T>> call, CancellationToken cancellationToken)

@@ -1,0 +1,81 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Orleans.Dashboard;
+using OrleansTwoPc.Hosting;
+
+namespace OrleansTwoPc.Silo;
+
+/// <summary>
+/// Builds the silo process: configuration, clustering, the transaction service, and the optional features (TLS,
+/// telemetry export, dashboard). A plain generic host; an ASP.NET Core host only when the dashboard is on, so a silo
+/// without it opens no HTTP port at all.
+/// </summary>
+public static class SiloHost
+{
+    /// <summary>
+    /// Configuration: appsettings.json beside the executable, then ORLEANSTWOPC_-prefixed environment variables, then
+    /// the command line (e.g. <c>--TwoPc:Cluster:GatewayPort=30001</c>).
+    /// </summary>
+    public static IHost Build(string[] args) => Build(args, configure: null);
+
+    /// <inheritdoc cref="Build(string[])"/>
+    /// <param name="configure">Runs last, before the host is built (tests add listeners and exporters with it).</param>
+    internal static IHost Build(string[] args, Action<IHostApplicationBuilder>? configure)
+    {
+        // appsettings.json is read from beside the executable, so `dotnet run --project Silo` finds it from any folder.
+        var generic = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        AddSources(generic.Configuration, args);
+        var dashboard = generic.Configuration.GetSection(DashboardHostOptions.Section).Get<DashboardHostOptions>() ?? new DashboardHostOptions();
+        dashboard.Validate();
+        if (!dashboard.Enabled)
+        {
+            Configure(generic, dashboard: null);
+            configure?.Invoke(generic);
+            return generic.Build();
+        }
+
+        // Same configuration sources (ASP.NET Core's builder adds ASPNETCORE_ variables besides DOTNET_ ones).
+        ((IDisposable)generic.Configuration).Dispose();
+        var web = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        AddSources(web.Configuration, args);
+        Configure(web, dashboard);
+        // Loopback only (127.0.0.1 and ::1), whatever ASPNETCORE_URLS or --urls say.
+        web.WebHost.ConfigureKestrel(kestrel => kestrel.ListenLocalhost(dashboard.Port));
+        configure?.Invoke(web);
+        var app = web.Build();
+        app.MapOrleansDashboard();
+        return app;
+    }
+
+    private static void AddSources(ConfigurationManager configuration, string[] args) =>
+        configuration.AddEnvironmentVariables("ORLEANSTWOPC_").AddCommandLine(args);
+
+    private static void Configure(IHostApplicationBuilder builder, DashboardHostOptions? dashboard)
+    {
+        var configuration = builder.Configuration;
+        var cluster = configuration.GetSection(SiloHostOptions.Section).Get<SiloHostOptions>() ?? new SiloHostOptions();
+        var membership = configuration.GetSection(MembershipTimingOptions.Section).Get<MembershipTimingOptions>() ?? new MembershipTimingOptions();
+        var telemetry = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        // TwoPc:Storage:Provider picks grain storage AND membership: Sqlite/Memory use localhost clustering (one machine),
+        // Postgres keeps membership in the same database (ADO.NET clustering).
+        var storage = TwoPcStorageOptions.Load(configuration);
+        if (dashboard is not null && (dashboard.Port == cluster.SiloPort || dashboard.Port == cluster.GatewayPort))
+        {
+            throw new ArgumentException($"{DashboardHostOptions.Section}:Port {dashboard.Port} is also the silo's or the gateway's port");
+        }
+
+        builder.AddTwoPcTelemetry(telemetry);
+        builder.UseOrleans(silo =>
+        {
+            silo.UseTwoPcClustering(cluster, storage, membership)
+                .UseTwoPcTls(configuration)
+                .AddTwoPc(configuration);
+            if (dashboard is not null)
+            {
+                silo.AddTwoPcDashboard(dashboard);
+            }
+        });
+    }
+}
