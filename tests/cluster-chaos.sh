@@ -5,8 +5,14 @@
 # for 10 seconds in the middle of the run and the time until the cluster commits again is reported.
 #
 #   ORLEANSTWOPC_POSTGRES='Host=127.0.0.1;Port=5432;Username=twopc;Password=...;Database=twopc' \
-#     tests/cluster-chaos.sh [--silos 3] [--duration 60] [--outage] [--seed N] [--kill-every 6] [--keep-data]
+#     tests/cluster-chaos.sh [--silos 3] [--duration 60] [--outage] [--seed N] [--kill-every 4] [--keep-data]
 #
+# Kills: every ~--kill-every seconds (0.7x..1.3x) a random active silo gets SIGKILL and is restarted at once; a kill
+# waits while fewer than two silos are active, so one silo is always up, but several may be down or joining at once.
+# Kills happen only in the first --duration seconds, and none while PostgreSQL is down. Each kill
+# is appended as a line to a faults file ("<unix ms> kill ...", also "<unix ms> postgres-stop|postgres-start") that the
+# chaos client reads at its end: its RESULT line's kills= is the script's count, and it reports when clients got
+# commits again after the outage.
 # Exit code: the chaos client's (0 = RESULT line with no violation), 2 for bad arguments or a failed setup.
 # Every run uses its own cluster id and service id (chaos-<time>-<seed>), so runs never see each other's rows; they
 # are deleted at the end unless --keep-data. Silo logs stay in the folder printed at the start. The script ends only
@@ -20,7 +26,7 @@ silos=3
 duration=60
 outage=0
 seed=$((RANDOM % 100000))
-kill_every=6
+kill_every=4
 keep_data=0
 outage_seconds=10
 
@@ -82,6 +88,9 @@ say() { echo "[cluster-chaos $(date +%H:%M:%S)] $*"; }
 
 say "run $run_id: $silos silos, ${duration}s, seed $seed, kill every ~${kill_every}s$([ $outage = 1 ] && echo ", PostgreSQL outage ${outage_seconds}s")"
 say "logs in $logs"
+faults_file="$logs/faults"
+: >"$faults_file"
+fault() { echo "$(date +%s%3N) $*" >>"$faults_file"; }
 
 # --- build once --------------------------------------------------------------------------------------------------
 say "building (Release)"
@@ -97,17 +106,20 @@ client_dll=Client/bin/Release/net10.0/OrleansTwoPc.Client.dll
 chaos_dll=tests/OrleansTwoPc.Chaos/bin/Release/net10.0/OrleansTwoPc.Chaos.dll
 
 # --- silo processes ---------------------------------------------------------------------------------------------
-declare -a pids=() silo_ports=() gateway_ports=() starts=() offsets=()
+declare -a pids=() silo_ports=() gateway_ports=() starts=() offsets=() active=() started_ms=()
 for ((i = 0; i < silos; i++)); do
   silo_ports[i]=$((11111 + i))
   gateway_ports[i]=$((30001 + i))
   pids[i]=0
   starts[i]=0
   offsets[i]=0
+  active[i]=0     # 1 once the silo logged "Silo active" since its last start
+  started_ms[i]=0
   : >"$logs/silo-$i.log"
 done
 gateways=$(for ((i = 0; i < silos; i++)); do printf '127.0.0.1:%s\n' "${gateway_ports[i]}"; done | paste -sd, -)
 chaos_pid=0
+pg_stopped="" # "version name" while this script has PostgreSQL stopped (the cleanup starts it again)
 
 alive() { [ "$1" -gt 0 ] && kill -0 "$1" 2>/dev/null; }
 
@@ -115,12 +127,27 @@ start_silo() {
   local i=$1
   starts[i]=$((starts[i] + 1))
   offsets[i]=$(wc -l <"$logs/silo-$i.log")
+  active[i]=0
+  started_ms[i]=$(date +%s%3N)
   echo "--- cluster-chaos: start #${starts[i]} ---" >>"$logs/silo-$i.log"
   dotnet "$silo_dll" --TwoPc:Storage:Provider=Postgres \
     --TwoPc:Cluster:ClusterId="$run_id" --TwoPc:Cluster:ServiceId="$run_id" \
     --TwoPc:Cluster:SiloPort="${silo_ports[i]}" --TwoPc:Cluster:GatewayPort="${gateway_ports[i]}" \
-    >>"$logs/silo-$i.log" 2>&1 &
+    "--Logging:Console:TimestampFormat=HH:mm:ss.fff " >>"$logs/silo-$i.log" 2>&1 &
   pids[i]=$!
+}
+
+# Whether silo i logged "Silo active" since its last start (remembered once seen).
+is_active() {
+  local i=$1
+  [ "${active[i]}" = 1 ] && return 0
+  # One awk, no pipe: with pipefail, "tail | grep -q" fails whenever grep stops reading before tail is done.
+  if awk -v from=$((offsets[i] + 1)) 'NR >= from && /Silo active in cluster/ { found = 1; exit } END { exit !found }' \
+    "$logs/silo-$i.log"; then
+    active[i]=1
+    return 0
+  fi
+  return 1
 }
 
 # Waits until silo i logged "Silo active" since its last start (or died, or the timeout passed).
@@ -128,7 +155,7 @@ wait_active() {
   local i=$1 timeout=${2:-90} t0
   t0=$(date +%s)
   while [ $(($(date +%s) - t0)) -lt "$timeout" ]; do
-    if tail -n +$((offsets[i] + 1)) "$logs/silo-$i.log" | grep -q 'Silo active in cluster'; then
+    if is_active "$i"; then
       return 0
     fi
     alive "${pids[i]}" || return 1
@@ -152,6 +179,11 @@ stop_all() {
 }
 
 cleanup() {
+  if [ -n "$pg_stopped" ]; then
+    say "starting PostgreSQL again ($pg_stopped)"
+    pg_ctlcluster $pg_stopped start || say "could not start PostgreSQL $pg_stopped"
+    pg_stopped=""
+  fi
   stop_all
   if [ "$keep_data" = 0 ] && command -v psql >/dev/null 2>&1; then
     psql_run -c "DELETE FROM OrleansStorage WHERE ServiceId = '$run_id';" \
@@ -203,9 +235,17 @@ run_outage() {
   read -r version name <<<"$cluster"
   say "PostgreSQL outage: stopping $version/$name for ${outage_seconds}s"
   t_stop=$(now)
+  pg_stopped="$version $name"
   pg_ctlcluster "$version" "$name" stop -m fast
+  fault postgres-stop # stopped: from here until the start below nothing can be written
   sleep "$outage_seconds"
-  pg_ctlcluster "$version" "$name" start
+  fault postgres-start # about to start: commits may resume from here (PostgreSQL's own start time included)
+  if ! pg_ctlcluster "$version" "$name" start; then
+    outage_report="PostgreSQL $version/$name did not start again"
+    say "$outage_report"
+    return
+  fi
+  pg_stopped=""
   t_start=$(now)
   say "PostgreSQL back after $(since "$t_stop")s; probing with deposits"
   while ! probe $((n += 1)); do
@@ -216,27 +256,33 @@ run_outage() {
     fi
     sleep 0.5
   done
-  outage_report="recovery: a deposit committed $(since "$t_start")s after PostgreSQL restarted ($(since "$t_stop")s after it stopped, $n probe(s))"
+  outage_report="recovery: a deposit committed $(since "$t_start")s after PostgreSQL restarted ($(since "$t_stop")s after it stopped, $n probe(s); each probe is a CLI process, its start included)"
   say "$outage_report"
 }
 
 # --- the run ----------------------------------------------------------------------------------------------------
 say "chaos client: --external --gateways $gateways --duration ${duration}s --seed $seed --cluster-id $run_id --service-id $run_id"
 dotnet "$chaos_dll" --external --gateways "$gateways" --duration "${duration}s" --seed "$seed" \
-  --cluster-id "$run_id" --service-id "$run_id" >"$logs/chaos.log" 2>&1 &
+  --cluster-id "$run_id" --service-id "$run_id" --faults-file "$faults_file" --silo-logs "$logs" >"$logs/chaos.log" 2>&1 &
 chaos_pid=$!
 tail -n +1 -f --pid="$chaos_pid" "$logs/chaos.log" & # echo the client's output; ends with the client
 t0=$(date +%s)
 kills=0
 outage_done=0
+next_kill_ms=$(($(date +%s%3N) + kill_every * (700 + RANDOM % 601)))
 
+# Kills do not wait for the previous victim's restart (on this 2-core machine a silo takes 5-10 s to join under
+# load): every ~--kill-every seconds a random ACTIVE silo is killed and restarted at once, as long as another silo
+# stays active. So one silo is always up, and more than one may be down or joining at a time.
 while alive "$chaos_pid"; do
   elapsed=$(($(date +%s) - t0))
-  # Silos that died by themselves (e.g. could not start while PostgreSQL was down) are restarted.
   for ((i = 0; i < silos; i++)); do
     if ! alive "${pids[i]}"; then
+      # Died by itself (e.g. could not join while PostgreSQL was down): restarted.
       say "silo $i (pid ${pids[i]}) is not running: restarting"
       start_silo "$i"
+    elif [ "${active[i]}" = 0 ] && is_active "$i" && [ "${starts[i]}" -gt 1 ]; then
+      say "silo $i active again $(awk -v a="${started_ms[i]}" -v b="$(date +%s%3N)" 'BEGIN { printf "%.1f", (b - a) / 1000 }')s after its restart"
     fi
   done
   if [ "$elapsed" -ge "$duration" ]; then
@@ -246,23 +292,30 @@ while alive "$chaos_pid"; do
   if [ "$outage" = 1 ] && [ "$outage_done" = 0 ] && [ "$elapsed" -ge $((duration / 2)) ]; then
     outage_done=1
     run_outage
+    next_kill_ms=$(($(date +%s%3N) + kill_every * (700 + RANDOM % 601))) # a full pause after the outage, not at once
     continue
   fi
-  # A pause of 0.7x..1.3x --kill-every, cut short when the client finished.
-  pause_ms=$((kill_every * (700 + RANDOM % 601)))
-  end=$(($(date +%s%3N) + pause_ms))
-  while [ "$(date +%s%3N)" -lt "$end" ] && alive "$chaos_pid"; do sleep 0.2; done
-  alive "$chaos_pid" || break
-  [ $(($(date +%s) - t0)) -lt "$duration" ] || continue
-  victim=$((RANDOM % silos))
-  if alive "${pids[victim]}"; then
-    say "SIGKILL silo $victim (pid ${pids[victim]}, port ${silo_ports[victim]})"
-    kill -KILL "${pids[victim]}"
-    wait "${pids[victim]}" 2>/dev/null
-    kills=$((kills + 1))
+  if [ "$(date +%s%3N)" -lt "$next_kill_ms" ]; then
+    sleep 0.2
+    continue
   fi
+  candidates=()
+  for ((i = 0; i < silos; i++)); do
+    alive "${pids[i]}" && is_active "$i" && candidates+=("$i")
+  done
+  if [ "${#candidates[@]}" -lt 2 ]; then
+    sleep 0.2 # the kill waits until another silo than its victim is active
+    continue
+  fi
+  victim=${candidates[RANDOM % ${#candidates[@]}]}
+  say "SIGKILL silo $victim (pid ${pids[victim]}, port ${silo_ports[victim]}); $((${#candidates[@]} - 1)) of $silos silos stay active"
+  kill -KILL "${pids[victim]}"
+  wait "${pids[victim]}" 2>/dev/null
+  kills=$((kills + 1))
+  fault kill silo "$victim" pid "${pids[victim]}"
   start_silo "$victim"
-  wait_active "$victim" 60 || say "silo $victim not active 60s after restart (see $logs/silo-$victim.log)"
+  # 0.7x..1.3x --kill-every from this kill to the next.
+  next_kill_ms=$(($(date +%s%3N) + kill_every * (700 + RANDOM % 601)))
 done
 
 wait "$chaos_pid"
@@ -271,6 +324,7 @@ sleep 0.5 # let tail print the last lines
 result=$(grep -E '^RESULT ' "$logs/chaos.log" | tail -n 1)
 say "kills: $kills; silo starts: $(IFS=+; echo "$((${starts[*]}))")"
 [ -n "$outage_report" ] && say "$outage_report"
+grep -E '^  PostgreSQL outage ' "$logs/chaos.log" | while read -r line; do say "client: $line"; done
 if command -v psql >/dev/null 2>&1; then
   say "membership rows by status (3 active, 6 dead): $(psql_run -c "SELECT string_agg(Status || ':' || n, ' ') FROM (SELECT Status, count(*) n FROM OrleansMembershipTable WHERE DeploymentId = '$run_id' GROUP BY Status ORDER BY Status) s;" 2>/dev/null)"
 fi

@@ -102,6 +102,11 @@ public sealed class ChaosCluster : IAsyncDisposable
         await Inner.WaitForLivenessToStabilizeAsync(didKill: true);
     }
 
+    /// <summary>Deactivates each grain (its next call reads it from storage).</summary>
+    public async Task DeactivateAsync(IReadOnlyList<GrainId> grains) =>
+        await Parallel.ForEachAsync(grains, new ParallelOptions { MaxDegreeOfParallelism = 16 },
+            async (grain, _) => await Inner.DeactivateAsync(grain));
+
     public async ValueTask DisposeAsync()
     {
         try

@@ -41,20 +41,57 @@ public sealed record ChaosOptions
     /// <summary>Echo warnings and errors of the silos to the console (off: they are only counted).</summary>
     public bool Verbose { get; init; }
 
+    /// <summary>
+    /// Drive a cluster of silo processes someone else runs (and kills), instead of an in-process cluster: connect to
+    /// <see cref="Gateways"/>, run the workload, settle, check. No kills, no storage faults from this program.
+    /// </summary>
+    public bool External { get; init; }
+
+    /// <summary>External mode: the gateways (host:port) to connect to, all of them (static gateway list).</summary>
+    public IReadOnlyList<string> Gateways { get; init; } = [];
+
+    /// <summary>External mode: the cluster's ClusterId and ServiceId (the silos' TwoPc:Cluster settings).</summary>
+    public string ClusterId { get; init; } = "orleanstwopc";
+
+    public string ServiceId { get; init; } = "orleanstwopc";
+
+    /// <summary>
+    /// External mode: a file the caller appends a line to per fault it injected: <c>&lt;unix ms&gt; kill ...</c> per
+    /// SIGKILL (their count is the run's kills), <c>&lt;unix ms&gt; postgres-stop</c> and <c>postgres-start</c>.
+    /// </summary>
+    public string? FaultsFile { get; init; }
+
+    /// <summary>External mode: a folder with the silos' logs (<c>silo-*.log</c>), searched for invariant failures.</summary>
+    public string? SiloLogs { get; init; }
+
+    /// <summary>External mode: how long connecting may take (the client retries the gateways until then).</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     public const string Usage =
         "usage: OrleansTwoPc.Chaos --seed N --duration 60s [--silos 3] [--mode exactly-once|compare] [--clients 8] " +
-        "[--storage-faults 0.015] [--slow-writes 0.2] [--kill-interval 8s] [--verbose]";
+        "[--storage-faults 0.015] [--slow-writes 0.2] [--kill-interval 8s] [--quiesce-timeout 60s] [--verbose]\n" +
+        "       OrleansTwoPc.Chaos --external --gateways host:port[,host:port...] --cluster-id ID --service-id ID " +
+        "--seed N --duration 60s [--clients 8] [--faults-file PATH] [--silo-logs DIR] [--connect-timeout 60s] " +
+        "[--quiesce-timeout 120s] [--verbose]";
 
     /// <summary>Parses the command line; throws <see cref="ArgumentException"/> with the usage on bad input.</summary>
     public static ChaosOptions Parse(IReadOnlyList<string> args)
     {
         var options = new ChaosOptions();
+        TimeSpan? quiesceTimeout = null;
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
             if (name == "--verbose")
             {
                 options = options with { Verbose = true };
+                continue;
+            }
+
+            if (name == "--external")
+            {
+                // Settling an external cluster waits on its shipped timeouts (decision, recovery), not the chaos ones.
+                options = options with { External = true, QuiesceTimeout = quiesceTimeout ?? TimeSpan.FromSeconds(120) };
                 continue;
             }
 
@@ -74,6 +111,13 @@ public sealed record ChaosOptions
                 "--slow-writes" => options with { SlowWriteRate = double.Parse(value, CultureInfo.InvariantCulture) },
                 "--kill-interval" => options with { KillInterval = ParseDuration(value) },
                 "--mode" => options with { Mode = ParseMode(value) },
+                "--quiesce-timeout" => options with { QuiesceTimeout = (quiesceTimeout = ParseDuration(value)).Value },
+                "--gateways" => options with { Gateways = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
+                "--cluster-id" => options with { ClusterId = value },
+                "--service-id" => options with { ServiceId = value },
+                "--faults-file" => options with { FaultsFile = value },
+                "--silo-logs" => options with { SiloLogs = value },
+                "--connect-timeout" => options with { ConnectTimeout = ParseDuration(value) },
                 _ => throw new ArgumentException($"unknown option {name}. {Usage}"),
             };
         }
@@ -92,6 +136,33 @@ public sealed record ChaosOptions
         ArgumentOutOfRangeException.ThrowIfNegative(SlowWriteRate, nameof(SlowWriteRate));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(SlowWriteRate, 1, nameof(SlowWriteRate));
         ArgumentOutOfRangeException.ThrowIfLessThan(KillInterval, TimeSpan.FromSeconds(1), nameof(KillInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThan(QuiesceTimeout, TimeSpan.FromSeconds(1), nameof(QuiesceTimeout));
+        if (!External)
+        {
+            return;
+        }
+
+        if (Mode != ChaosMode.ExactlyOnce)
+        {
+            throw new ArgumentException($"--external runs the exactly-once check only, not --mode compare. {Usage}");
+        }
+
+        if (Gateways.Count == 0)
+        {
+            throw new ArgumentException($"--external needs --gateways host:port[,host:port...]. {Usage}");
+        }
+
+        foreach (var gateway in Gateways)
+        {
+            _ = ExternalCluster.ParseGateway(gateway);
+        }
+
+        if (string.IsNullOrWhiteSpace(ClusterId) || string.IsNullOrWhiteSpace(ServiceId))
+        {
+            throw new ArgumentException($"--cluster-id and --service-id must not be empty. {Usage}");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(ConnectTimeout, TimeSpan.FromSeconds(1), nameof(ConnectTimeout));
     }
 
     /// <summary>Accepts <c>60s</c>, <c>2m</c>, <c>1500ms</c>, plain seconds, or a TimeSpan (<c>00:01:00</c>).</summary>

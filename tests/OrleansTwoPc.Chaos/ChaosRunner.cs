@@ -22,10 +22,20 @@ public static class ChaosRunner
         // The fault loop, quiescence and loggers write from many threads; a test's StringWriter is not thread-safe.
         var output = TextWriter.Synchronized(writer);
         var clock = Stopwatch.StartNew();
-        output.WriteLine($"chaos: seed={options.Seed} duration={options.Duration.TotalSeconds:0}s silos={options.Silos} " +
-            $"clients={options.Clients} storage-faults={options.StorageFaultRate:0.###} slow-writes={options.SlowWriteRate:0.##} kill-interval~{options.KillInterval.TotalSeconds:0}s");
+        RunData run;
+        if (options.External)
+        {
+            output.WriteLine($"chaos: external cluster {options.ClusterId} via {string.Join(",", options.Gateways)}: seed={options.Seed} " +
+                $"duration={options.Duration.TotalSeconds:0}s clients={options.Clients} (kills by the caller; no storage faults)");
+            run = await ExternalRun.RunAsync(options, new Workload(options.Seed), "exactly-once", output);
+        }
+        else
+        {
+            output.WriteLine($"chaos: seed={options.Seed} duration={options.Duration.TotalSeconds:0}s silos={options.Silos} " +
+                $"clients={options.Clients} storage-faults={options.StorageFaultRate:0.###} slow-writes={options.SlowWriteRate:0.##} kill-interval~{options.KillInterval.TotalSeconds:0}s");
+            run = await FaultyRun.RunAsync(options, new Workload(options.Seed), "exactly-once", output);
+        }
 
-        var run = await FaultyRun.RunAsync(options, new Workload(options.Seed), "exactly-once", output);
         var verdict = new Checker(run.History, run.Final).Check();
         verdict.InvariantFailures = CountInvariantFailures(run);
         var statuses = run.Final.Statuses.Values;
@@ -74,8 +84,10 @@ public static class ChaosRunner
         output.WriteLine($"final status: committed {result.Committed}, aborted {result.Aborted} ({string.Join(", ", aborts)}), never ran {verdict.NeverRan}");
         output.WriteLine($"unknown to client (no definite answer): {unknownToClient}");
         output.WriteLine($"replays checked: {run.History.Replays} (replay flag missing: {verdict.ReplayFlagMissing}); concurrent duplicate groups: {run.History.DuplicateGroups}");
-        output.WriteLine($"kills: {result.Kills}; storage faults injected: {run.Storage.Injected} (before write {run.Storage.FailedBeforeWrite}, after write {run.Storage.FailedAfterWrite}) of {run.Storage.Writes} writes; {run.Storage.Slowed} writes slowed");
-        output.WriteLine($"time: setup {run.SetupTime.TotalSeconds:0.0}s, faults {run.FaultTime.TotalSeconds:0.0}s, drain {run.DrainTime.TotalSeconds:0.0}s, settle+read {run.SettleTime.TotalSeconds:0.0}s, total {result.Elapsed.TotalSeconds:0.0}s; settled: {(run.Final.Settled ? "yes" : "NO")}");
+        output.WriteLine(run.External is null
+            ? $"kills: {result.Kills}; storage faults injected: {run.Storage.Injected} (before write {run.Storage.FailedBeforeWrite}, after write {run.Storage.FailedAfterWrite}) of {run.Storage.Writes} writes; {run.Storage.Slowed} writes slowed"
+            : $"kills: {result.Kills}; {run.External}");
+        output.WriteLine($"time: setup {run.SetupTime.TotalSeconds:0.0}s, {(run.External is null ? "faults" : "workload")} {run.FaultTime.TotalSeconds:0.0}s, drain {run.DrainTime.TotalSeconds:0.0}s, settle+read {run.SettleTime.TotalSeconds:0.0}s, total {result.Elapsed.TotalSeconds:0.0}s; settled: {(run.Final.Settled ? "yes" : "NO")}");
         output.WriteLine($"log (counted, not shown): {run.Log.Warnings} warnings, {run.Log.Errors} errors; top: {run.Log.TopCategories(4)}");
         output.WriteLine($"invariant failures: {verdict.InvariantFailures}");
         foreach (var failure in run.Log.InvariantFailures.Take(10))

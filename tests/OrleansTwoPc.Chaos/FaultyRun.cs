@@ -12,7 +12,14 @@ public sealed record RunData(
     TimeSpan SetupTime,
     TimeSpan FaultTime,
     TimeSpan DrainTime,
-    TimeSpan SettleTime);
+    TimeSpan SettleTime)
+{
+    /// <summary>
+    /// Set by an external run: the cluster was someone else's (no storage faults injected here) and this says how
+    /// its final state was read.
+    /// </summary>
+    public string? External { get; init; }
+}
 
 /// <summary>The workload a faulty run drives: a setup before the faults, and one loop per client during them.</summary>
 public interface IChaosWorkload
@@ -59,7 +66,7 @@ public static class FaultyRun
         var participants = Universe.Participants
             .Concat(history.Operations.SelectMany(o => o.Request.Operations.Select(op => op.Participant)))
             .Distinct().ToList();
-        var final = await new Quiescence(cluster, output).SettleAsync(
+        var final = await new Quiescence(cluster.Client, cluster.DeactivateAsync, output).SettleAsync(
             history.Operations.Select(o => o.Id).ToList(), participants, options.QuiesceTimeout);
         output.WriteLine($"[{name}] {(final.Settled ? "settled" : "NOT settled")} after {final.WaitedFor.TotalSeconds:0.0}s; final state read through storage");
         return new RunData(history, final, faults.Kills, storage, log, setupTime, faultTime, drainTime, settleClock.Elapsed);

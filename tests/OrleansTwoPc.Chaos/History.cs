@@ -33,6 +33,9 @@ public sealed record Response(
 {
     public bool IsDefinite => Status is TransactionStatus.Committed or TransactionStatus.Aborted;
 
+    /// <summary>When the client got it (for the report's timeline, not for the checker).</summary>
+    public DateTimeOffset At { get; init; } = DateTimeOffset.UtcNow;
+
     public static Response From(Submission submission, TransactionOutcome outcome) =>
         new(submission, outcome.Status, outcome.Reason?.Code, outcome.DecidedAt, outcome.Replayed, null, outcome.Reason?.Message);
 

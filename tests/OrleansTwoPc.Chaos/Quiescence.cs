@@ -24,13 +24,18 @@ public sealed record FinalState(
 /// After the faults: polls (bounded) until every submitted id's coordinator reports completed and no participant
 /// holds a prepared record. A status query activates the coordinator, and activation resumes an unfinished record,
 /// so polling also drives recovery. Then reads the final state through storage: every participant and coordinator
-/// is deactivated first, so what is checked is what was durable, not what some activation held in memory.
+/// is deactivated first (by <paramref name="deactivate"/>: in process the test cluster deactivates each grain, an
+/// external cluster collects every idle activation), so what is checked is what was durable, not what some
+/// activation held in memory.
 /// </summary>
-public sealed class Quiescence(ChaosCluster cluster, TextWriter output)
+/// <param name="client">A client of the cluster to settle.</param>
+/// <param name="deactivate">Deactivates the given grains (or more), so the next call reads them from storage.</param>
+/// <param name="output">Progress lines.</param>
+public sealed class Quiescence(IClusterClient client, Func<IReadOnlyList<GrainId>, Task> deactivate, TextWriter output)
 {
     private const int Parallelism = 16;
 
-    private readonly TransactionClient _status = new(cluster.Client, new TransactionClientOptions { Deadline = TimeSpan.FromSeconds(10) });
+    private readonly TransactionClient _status = new(client, new TransactionClientOptions { Deadline = TimeSpan.FromSeconds(10) });
 
     /// <param name="ids">Every operation id any client submitted.</param>
     /// <param name="participants">Every participant any request named (and the fixed universe).</param>
@@ -69,16 +74,16 @@ public sealed class Quiescence(ChaosCluster cluster, TextWriter output)
         }
 
         var waited = clock.Elapsed;
-        await DeactivateAsync(ids.Select(id => cluster.Client.GetGrain<ITransactionCoordinatorGrain>(id).GetGrainId())
-            .Concat(participants.Select(p => GrainId.Create(p.Kind, p.Key))));
+        await deactivate(ids.Select(id => client.GetGrain<ITransactionCoordinatorGrain>(id).GetGrainId())
+            .Concat(participants.Select(p => GrainId.Create(p.Kind, p.Key))).ToList());
         var statuses = await StatusesAsync(ids.ToList());
         var snapshots = await SnapshotsAsync(participants, includeTrail: true);
         var values = new Dictionary<ParticipantId, long>();
         foreach (var participant in snapshots.Keys)
         {
             values[participant] = await PatientlyAsync(() => participant.Kind == ParticipantKinds.Ledger
-                ? cluster.Client.GetGrain<ILedgerGrain>(participant.Key).GetBalance()
-                : cluster.Client.GetGrain<IInventoryGrain>(participant.Key).GetStock());
+                ? client.GetGrain<ILedgerGrain>(participant.Key).GetBalance()
+                : client.GetGrain<IInventoryGrain>(participant.Key).GetStock());
         }
 
         return new FinalState(statuses, snapshots, values, settled, waited);
@@ -108,15 +113,15 @@ public sealed class Quiescence(ChaosCluster cluster, TextWriter output)
         var result = new Dictionary<ParticipantId, ParticipantSnapshot>();
         foreach (var participant in participants)
         {
-            var grain = cluster.Client.GetGrain<IParticipantInspectionGrain>(GrainId.Create(participant.Kind, participant.Key));
+            var grain = client.GetGrain<IParticipantInspectionGrain>(GrainId.Create(participant.Kind, participant.Key));
             result[participant] = await PatientlyAsync(() => grain.Inspect(includeTrail));
         }
 
         return result;
     }
 
-    // The cluster has healed by now, but one call can still hit a silo the client has not yet seen die.
-    private static async Task<T> PatientlyAsync<T>(Func<Task<T>> call)
+    /// <summary>Retries a call a few times, pausing 1, 2, 3, 4 s: one call can still hit a silo the client has not yet seen die.</summary>
+    public static async Task<T> PatientlyAsync<T>(Func<Task<T>> call)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -130,8 +135,4 @@ public sealed class Quiescence(ChaosCluster cluster, TextWriter output)
             }
         }
     }
-
-    private async Task DeactivateAsync(IEnumerable<GrainId> grains) =>
-        await Parallel.ForEachAsync(grains, new ParallelOptions { MaxDegreeOfParallelism = Parallelism },
-            async (grain, _) => await cluster.Inner.DeactivateAsync(grain));
 }
