@@ -35,6 +35,7 @@ public sealed class TransactionCoordinatorGrain(
 
     private readonly CancellationTokenSource _stopping = new();
     private CoordinatorProtocol? _protocol;
+    private Task? _watched;
 
     private CoordinatorProtocol Protocol => _protocol ?? throw new InvalidOperationException("grain not activated");
 
@@ -84,8 +85,10 @@ public sealed class TransactionCoordinatorGrain(
     // is no longer the truth: deactivate so the next call or recovery reads storage and resumes.
     private void Watch()
     {
-        if (Protocol.Driver is { } driver)
+        // One driver per activation; watch it once, however many callers joined it.
+        if (Protocol.Driver is { } driver && !ReferenceEquals(driver, _watched))
         {
+            _watched = driver;
             _ = driver.ContinueWith(
                 _ => DeactivateOnIdle(), CancellationToken.None,
                 TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Current);

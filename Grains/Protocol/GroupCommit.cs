@@ -8,10 +8,8 @@ namespace OrleansTwoPc.Protocol;
 internal sealed class GroupCommit(Func<Task> write)
 {
     private TaskCompletionSource? _waiting;
+    private TaskCompletionSource? _writing;
     private Task? _pump;
-
-    /// <summary>Whether a write is queued or running.</summary>
-    public bool Busy => _pump is { IsCompleted: false };
 
     /// <summary>Completes when a write that includes every change made before this call is durable.</summary>
     public Task FlushAsync()
@@ -26,14 +24,19 @@ internal sealed class GroupCommit(Func<Task> write)
         return task;
     }
 
-    /// <summary>Completes when the writes queued so far are done (for reads that must not show undurable state).</summary>
-    public Task SettleAsync() => Busy ? FlushAsync() : Task.CompletedTask;
+    /// <summary>
+    /// Completes when the writes queued so far are done (for reads that must not show undurable state). Every change
+    /// asked for a flush, so the queued batch (or, with none queued, the one being written) covers them all; no new
+    /// write is needed.
+    /// </summary>
+    public Task SettleAsync() => (_waiting ?? _writing)?.Task ?? Task.CompletedTask;
 
     private async Task PumpAsync()
     {
         while (_waiting is { } batch)
         {
             _waiting = null;
+            _writing = batch;
             try
             {
                 await write();
@@ -42,6 +45,10 @@ internal sealed class GroupCommit(Func<Task> write)
             catch (Exception ex)
             {
                 batch.SetException(ex);
+            }
+            finally
+            {
+                _writing = null;
             }
         }
     }
