@@ -33,6 +33,7 @@ public sealed class TwoPcInstruments : IDisposable
         Recoveries = meter.CreateCounter<long>("twopc.recovery.actions", "{action}", "Recovery actions, by kind");
         RetentionDeleted = meter.CreateCounter<long>("twopc.retention.deleted", "{record}", "Expired operation records deleted");
         PhaseDuration = meter.CreateHistogram<double>("twopc.phase.duration", "ms", "Time per protocol phase");
+        WriteBatchSize = meter.CreateHistogram<int>("twopc.storage.batch_size", "{write}", "Grain-state writes committed in one database transaction");
         meter.CreateObservableGauge("twopc.prepared.outstanding", () => Prepared.Count, "{record}",
             "Prepared records held by participants on this silo");
         meter.CreateObservableGauge("twopc.prepared.oldest_age", () => Prepared.OldestAge(TimeProvider.System).TotalSeconds, "s",
@@ -51,6 +52,7 @@ public sealed class TwoPcInstruments : IDisposable
     public Counter<long> Recoveries { get; }
     public Counter<long> RetentionDeleted { get; }
     public Histogram<double> PhaseDuration { get; }
+    public Histogram<int> WriteBatchSize { get; }
 
     /// <summary>Prepared records of the participants on this silo, for the gauges.</summary>
     public PreparedTracker Prepared { get; } = new();

@@ -2,6 +2,8 @@ using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Serialization;
@@ -72,6 +74,18 @@ public sealed class TwoPcStorageOptions
     /// </summary>
     public int PostgresMaxPoolSize { get; set; } = 20;
 
+    /// <summary>
+    /// Most grain-state writes committed in one database transaction (group commit; see docs/performance.md).
+    /// Default 256. 1 turns group commit off: every write is its own transaction, as with the plain provider.
+    /// </summary>
+    public int MaxWriteBatch { get; set; } = 256;
+
+    /// <summary>
+    /// PostgreSQL connections that commit write batches at once (each held open by its writer); taken from
+    /// <see cref="PostgresMaxPoolSize"/>. Default 4. SQLite always has one: it has a single writer.
+    /// </summary>
+    public int PostgresWriteConnections { get; set; } = 4;
+
     public string SqlitePath => Path.GetFullPath(Path.Combine(DataDirectory, SqliteFile));
 
     /// <summary>
@@ -111,6 +125,8 @@ public sealed class TwoPcStorageOptions
 
     public void Validate()
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxWriteBatch, 1, nameof(MaxWriteBatch));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxWriteBatch, 10_000, nameof(MaxWriteBatch));
         switch (Provider)
         {
             case StorageProvider.Sqlite:
@@ -130,6 +146,13 @@ public sealed class TwoPcStorageOptions
 
     private void ValidatePostgres()
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(PostgresWriteConnections, 1, nameof(PostgresWriteConnections));
+        if (PostgresWriteConnections >= PostgresMaxPoolSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PostgresWriteConnections), PostgresWriteConnections,
+                $"must be below PostgresMaxPoolSize ({PostgresMaxPoolSize}): reads and membership need connections too");
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(PostgresMaxPoolSize, 2, nameof(PostgresMaxPoolSize));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(PostgresMaxPoolSize, MaxPostgresPoolSize, nameof(PostgresMaxPoolSize));
         if (string.IsNullOrWhiteSpace(ConnectionString))
@@ -166,8 +189,8 @@ public static class TwoPcStorage
     /// <summary>The ADO.NET invariant of PostgreSQL (Npgsql), for the host's ADO.NET clustering.</summary>
     public const string PostgresInvariant = PostgresSchema.Invariant;
 
-    /// <summary>The real provider behind the fault-injection decorator registered as <see cref="Name"/>.</summary>
-    private const string InnerName = "twopc-database";
+    /// <summary>Orleans' ADO.NET (or memory) provider itself, under the decorators registered as <see cref="Name"/>.</summary>
+    internal const string InnerName = "twopc-database";
 
     internal static void Add(ISiloBuilder silo, TwoPcStorageOptions storage)
     {
@@ -176,9 +199,12 @@ public static class TwoPcStorage
         silo.Services.AddKeyedSingleton<IGrainStorage>(Name, (sp, _) =>
         {
             var database = sp.GetRequiredKeyedService<IGrainStorage>(InnerName);
-            if (storage.Provider == StorageProvider.Sqlite)
+            if (storage.Provider != StorageProvider.Memory)
             {
-                database = new SerializedWriteGrainStorage(database, storage.SqlitePath);
+                var provider = sp.GetRequiredService<IOptionsMonitor<AdoNetGrainStorageOptions>>().Get(InnerName);
+                database = new BatchedWriteGrainStorage(database, sp.GetRequiredKeyedService<WriteBatcher.Lease>(InnerName).Batcher, InnerName,
+                    sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId, provider.GrainStorageSerializer, provider.HashPicker,
+                    offScheduler: storage.Provider == StorageProvider.Sqlite);
             }
 
             return new FaultInjectingGrainStorage(new ExactKeyGrainStorage(database), sp.GetRequiredService<IStorageFaultPolicy>());
@@ -195,6 +221,7 @@ public static class TwoPcStorage
                     ActivatorUtilities.CreateInstance<SqliteSchema>(sp, storage.SqlitePath, connectionString));
                 silo.Services.AddSingleton(new ExpiredRecordJanitor(() => new SqliteConnection(connectionString),
                     cutoff => cutoff.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)));
+                AddBatcher(silo.Services, storage.SqlitePath, () => new SqliteConnection(connectionString), lanes: 1, storage.MaxWriteBatch);
                 silo.AddAdoNetGrainStorage(InnerName, options =>
                 {
                     options.Invariant = SqliteSchema.Invariant;
@@ -209,6 +236,10 @@ public static class TwoPcStorage
                 silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
                     ActivatorUtilities.CreateInstance<PostgresSchema>(sp, postgres));
                 silo.Services.AddSingleton(new ExpiredRecordJanitor(() => new NpgsqlConnection(postgres), cutoff => cutoff.ToUniversalTime()));
+                // The writers run one statement over and over: let Npgsql prepare it on the server once per connection
+                // instead of the server parsing and planning every row.
+                var writers = new NpgsqlConnectionStringBuilder(postgres) { MaxAutoPrepare = 4, AutoPrepareMinUsages = 2 }.ConnectionString;
+                AddBatcher(silo.Services, storage.PostgresDescription(), () => new NpgsqlConnection(writers), storage.PostgresWriteConnections, storage.MaxWriteBatch);
                 silo.AddAdoNetGrainStorage(InnerName, options =>
                 {
                     options.Invariant = PostgresSchema.Invariant;
@@ -220,6 +251,14 @@ public static class TwoPcStorage
                 throw new ArgumentOutOfRangeException(nameof(storage), storage.Provider, "unknown storage provider");
         }
     }
+
+    // One batcher per database in this process, shared by its silos (SQLite has one writer: two batchers on one file
+    // would collide and sleep on the lock). Each silo holds a lease; the container disposes it at shutdown, after the
+    // grains' last writes, and the last lease stops the batcher.
+    private static void AddBatcher(IServiceCollection services, string database, Func<System.Data.Common.DbConnection> connect, int lanes, int maxBatch) =>
+        services.AddKeyedSingleton(InnerName, (sp, _) => WriteBatcher.Share(database, () => new WriteBatcher(connect, lanes, maxBatch,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<WriteBatcher>(),
+            sp.GetRequiredService<Diagnostics.TwoPcInstruments>().WriteBatchSize.Record)));
 
     // Orleans' binary serializer with [Alias]ed types: stored rows survive renames of state classes, unlike the
     // default JSON that embeds .NET type names.
