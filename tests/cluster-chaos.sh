@@ -130,7 +130,7 @@ start_silo() {
   active[i]=0
   started_ms[i]=$(date +%s%3N)
   echo "--- cluster-chaos: start #${starts[i]} ---" >>"$logs/silo-$i.log"
-  dotnet "$silo_dll" --TwoPc:Storage:Provider=Postgres \
+  dotnet "$silo_dll" --TwoPc:Storage:Provider=Postgres --TwoPc:KeepParticipantTrail=true \
     --TwoPc:Cluster:ClusterId="$run_id" --TwoPc:Cluster:ServiceId="$run_id" \
     --TwoPc:Cluster:SiloPort="${silo_ports[i]}" --TwoPc:Cluster:GatewayPort="${gateway_ports[i]}" \
     "--Logging:Console:TimestampFormat=HH:mm:ss.fff " >>"$logs/silo-$i.log" 2>&1 &

@@ -49,6 +49,13 @@ public interface IParticipantGrain : IGrainWithStringKey
 
     /// <summary>The single-participant path: validate and apply in one durable write. Deduplicated by operation id.</summary>
     Task<Vote> CommitOnePhase(string operationId, long epoch, ParticipantOperation operation);
+
+    /// <summary>
+    /// Sent by the coordinator after it recorded completion: drop the ended record of the operation (unless the silo
+    /// keeps an audit trail). One-way: a lost message only keeps the record until retention drops it.
+    /// </summary>
+    [Orleans.Concurrency.OneWay]
+    Task Forget(string operationId);
 }
 
 /// <summary>An account ledger participant (<see cref="ParticipantKinds.Ledger"/>).</summary>

@@ -51,6 +51,14 @@ public sealed class TwoPcOptions
     /// <summary>Most prepared records one participant may hold; more prepares vote no (<c>participant-busy</c>). Default 1000.</summary>
     public int MaxPreparedPerParticipant { get; set; } = 1000;
 
+    /// <summary>
+    /// Participants keep the record of every transaction that ended there for <see cref="Retention"/> (an audit trail)
+    /// instead of dropping it once its coordinator has completed. Default false: a participant's state, written whole
+    /// at every change, would otherwise grow with its transaction rate (a hot account's by thousands of records a minute).
+    /// Exactly-once does not depend on it: the coordinator's record answers retries for the whole retention period.
+    /// </summary>
+    public bool KeepParticipantTrail { get; set; }
+
     /// <summary>Most participants one request may name. Default 16.</summary>
     public int MaxParticipants { get; set; } = 16;
 

@@ -50,6 +50,7 @@ public abstract class ParticipantGrain<TValue> : Grain, IParticipantGrain, IPart
         {
             MaxPrepared = options.MaxPreparedPerParticipant,
             Retention = options.Retention,
+            KeepTrail = options.KeepParticipantTrail,
             Faults = ServiceProvider.GetService<IFaultInjector>() ?? NoFaults.Instance,
             PreparedChanged = (id, preparedAt) =>
             {
@@ -94,6 +95,12 @@ public abstract class ParticipantGrain<TValue> : Grain, IParticipantGrain, IPart
 
     public Task<Vote> CommitOnePhase(string operationId, long epoch, ParticipantOperation operation) =>
         Guard(Protocol.CommitOnePhaseAsync(operationId, epoch, operation));
+
+    public Task Forget(string operationId)
+    {
+        Protocol.Forget(operationId);
+        return Task.CompletedTask;
+    }
 
     public Task<ParticipantSnapshot> Inspect(bool includeTrail)
     {

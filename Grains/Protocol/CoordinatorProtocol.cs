@@ -180,6 +180,7 @@ public sealed partial class CoordinatorProtocol(
             _decided!.TrySetResult(_durable with { Replayed = !fresh });
             await FinishAsync();
             _registry.Unregister(operationId);
+            ForgetAtParticipants();
         }
         catch (Exception ex)
         {
@@ -347,6 +348,23 @@ public sealed partial class CoordinatorProtocol(
         await PersistAsync();
         _instruments.EndPhase("complete", start, span);
         await _faults.AtAsync(FaultPoint.CompletionRecorded, operationId);
+    }
+
+    /// <summary>
+    /// Completion is durable: from now on this record answers every question about the transaction, so participants
+    /// may drop their ended records (see <see cref="ParticipantProtocol{TValue}.Forget"/>). One-way and best effort.
+    /// </summary>
+    private void ForgetAtParticipants()
+    {
+        if (record.Phase != CoordinatorPhase.Completed)
+        {
+            return;
+        }
+
+        foreach (var operation in record.Request!.Operations)
+        {
+            participants(operation.Participant).Forget(operationId).Ignore();
+        }
     }
 
     private async Task<T> SendUntilAnsweredAsync<T>(ParticipantId participant, Func<IParticipantGrain, Task<T>> send)

@@ -83,8 +83,16 @@ public sealed class ParticipantProtocol<TValue>(
         }
 
         // The decision is durable and never changes, so a commit from any attempt is right; no epoch check needed.
-        Invariant.That(state.Prepared.Remove(operationId, out var prepared),
-            $"{operationId}: commit without a prepared record");
+        if (!state.Prepared.Remove(operationId, out var prepared))
+        {
+            // A commit decision needs this participant's durable prepared record, and only applying removes it. So no
+            // record at all means it was applied and then forgotten after the coordinator completed: this is a late
+            // copy of a commit already done. With the trail kept, that cannot happen, and it stays an invariant.
+            Invariant.That(!_settings.KeepTrail, $"{operationId}: commit without a prepared record");
+            await _writer.SettleAsync();
+            return;
+        }
+
         _settings.PreparedChanged?.Invoke(operationId, null);
         rules.Apply(state.Value, prepared!.Operation);
         AddEnded(operationId, new EndedRecord(true, Math.Max(epoch, prepared.Epoch), prepared.Operation, time.GetUtcNow()));
@@ -168,6 +176,13 @@ public sealed class ParticipantProtocol<TValue>(
 
             switch (outcome.Status)
             {
+                case TransactionStatus.Committed when outcome.IsCompleted:
+                    // Completed means every participant, this one included, applied it and acknowledged: this prepared
+                    // record came from a prepare delivered after the entry was forgotten. Applying it would apply the
+                    // operation twice; release it instead (no abort entry: the transaction did commit).
+                    ReleaseStray(operationId, prepared);
+                    await _writer.FlushAsync();
+                    break;
                 case TransactionStatus.Committed:
                     await CommitAsync(operationId, prepared.Epoch);
                     break;
@@ -178,6 +193,30 @@ public sealed class ParticipantProtocol<TValue>(
         }
 
         return state.Prepared.Count;
+    }
+
+    /// <summary>
+    /// The coordinator has completed <paramref name="operationId"/>: every participant it told has made its outcome
+    /// durable, and the coordinator itself answers any later question from its own record. The ended entry is no
+    /// longer needed here; dropping it keeps a busy participant's state (written whole at every write) small. It is
+    /// dropped in memory and the removal becomes durable with the next write; a crash before that only keeps it longer.
+    /// A prepare delivered after this creates a stray prepared record, which <see cref="ResolveStaleAsync"/> releases
+    /// when the coordinator says the transaction completed.
+    /// </summary>
+    public void Forget(string operationId)
+    {
+        if (!_settings.KeepTrail)
+        {
+            state.Ended.Remove(operationId);
+        }
+    }
+
+    private void ReleaseStray(string operationId, PreparedRecord prepared)
+    {
+        rules.Release(state.Value, prepared.Operation);
+        state.Prepared.Remove(operationId);
+        _settings.PreparedChanged?.Invoke(operationId, null);
+        rules.CheckInvariants(state.Value);
     }
 
     /// <summary>Reads the committed value once every change made so far is durable, so a read never shows undurable effects.</summary>
@@ -233,6 +272,12 @@ public sealed record ParticipantSettings
 
     /// <summary>How long ended records are kept for dedupe.</summary>
     public TimeSpan Retention { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// Keep every ended record for <see cref="Retention"/> instead of forgetting it once its coordinator completed:
+    /// an audit trail (the chaos checker reads it), at the price of a state that grows with the operation rate.
+    /// </summary>
+    public bool KeepTrail { get; init; }
 
     /// <summary>Prune the trail once per this many new ended records.</summary>
     public int PruneEvery { get; init; } = 256;

@@ -41,6 +41,8 @@ public sealed class ChaosCluster : IAsyncDisposable
         {
             ["TwoPc:Storage:Provider"] = "Sqlite",
             ["TwoPc:Storage:DataDirectory"] = folder,
+            // The checker audits every participant's trail of ended operations.
+            ["TwoPc:KeepParticipantTrail"] = "true",
             ["TwoPc:PrepareTimeout"] = "00:00:02",
             ["TwoPc:DecisionTimeout"] = "00:00:02",
             ["TwoPc:RecoveryInterval"] = "00:00:02",

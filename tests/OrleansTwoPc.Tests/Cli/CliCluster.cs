@@ -40,6 +40,8 @@ public sealed class CliClusterFixture : IAsyncLifetime
             ["TwoPc:Storage:Provider"] = "Memory",
             ["TwoPc:PrepareTimeout"] = "00:00:03",
             ["TwoPc:MaxPreparedPerParticipant"] = "1",
+            // The admin tests show participants' trails of ended operations (the audit setting).
+            ["TwoPc:KeepParticipantTrail"] = "true",
         }).Build();
         var (siloPort, gatewayPort) = (FreePort(), FreePort());
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });

@@ -23,6 +23,8 @@ public sealed class CrashTests
         ["TwoPc:PrepareTimeout"] = "00:00:02",
         ["TwoPc:RecoveryInterval"] = "00:00:02",
         ["TwoPc:DecisionTimeout"] = "00:00:02",
+        // The assertions count applications in the participants' trails.
+        ["TwoPc:KeepParticipantTrail"] = "true",
     };
 
     public static TheoryData<FaultPoint, Victim> Cases()

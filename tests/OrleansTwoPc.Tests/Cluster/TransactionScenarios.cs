@@ -46,6 +46,36 @@ public abstract class TransactionScenarios(ClusterFixture fixture)
     }
 
     [ScenarioFact]
+    public async Task A_hot_account_forgets_completed_transactions_so_its_state_stays_small()
+    {
+        var hot = await FundAsync(1_000);
+        var others = Enumerable.Range(0, 40).Select(_ => Id("acct")).ToArray();
+        var ids = others.Select(_ => Id("t")).ToArray();
+        // Concurrent transfers out of one account, plus retries of each id: every id applies once.
+        var outcomes = await Task.WhenAll(ids.Select((id, i) => _cluster.Transactions.ExecuteAsync(id, TransactionRequest.Transfer(hot, others[i], 10))));
+        Assert.All(outcomes, o => Assert.Equal(TransactionStatus.Committed, o.Status));
+        foreach (var id in ids)
+        {
+            await _cluster.WaitCompletedAsync(id);
+        }
+
+        var retries = await Task.WhenAll(ids.Select((id, i) => _cluster.Transactions.ExecuteAsync(id, TransactionRequest.Transfer(hot, others[i], 10))));
+        Assert.All(retries, o => Assert.True(o.Replayed && o.Status == TransactionStatus.Committed));
+
+        // The coordinators tell the participants to forget once they completed (one-way messages: wait for them).
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var inspection = _cluster.Inspection(ParticipantKinds.Ledger, hot);
+        while ((await inspection.Inspect(false)).EndedCount > 0)
+        {
+            await Task.Delay(20, deadline.Token);
+        }
+
+        Assert.Equal(1_000 - (10 * others.Length), await _cluster.Ledger(hot).GetBalance());
+        Assert.All(await Task.WhenAll(others.Select(o => _cluster.Ledger(o).GetBalance())), balance => Assert.Equal(10, balance));
+        Assert.Empty((await inspection.Inspect(true)).Prepared);
+    }
+
+    [ScenarioFact]
     public async Task Abort_leaves_every_participant_unchanged()
     {
         var rich = await FundAsync(500);

@@ -105,8 +105,8 @@ public class CoordinatorProtocolTests
         Assert.Equal(30, await BalanceOf(bob));
         AssertNothingReserved(alice);
         AssertNothingReserved(bob);
-        AssertCalls(alice, "prepare:tx-1:1", "commit:tx-1:1");
-        AssertCalls(bob, "prepare:tx-1:1", "commit:tx-1:1");
+        AssertCalls(alice, "prepare:tx-1:1", "commit:tx-1:1", "forget:tx-1:0");
+        AssertCalls(bob, "prepare:tx-1:1", "commit:tx-1:1", "forget:tx-1:0");
         Assert.Equal(new[] { CoordinatorPhase.Preparing, CoordinatorPhase.Committing, CoordinatorPhase.Completed }, WrittenPhases);
         Assert.Equal(CoordinatorPhase.Completed, protocol.Record.Phase);
         Assert.Equal(TransactionStatus.Committed, protocol.GetStatus().Status);
@@ -360,7 +360,7 @@ public class CoordinatorProtocolTests
         await protocol.Driver!.Within();
 
         Assert.Equal(TransactionStatus.Committed, outcome.Status);
-        AssertCalls(alice, "one-phase:tx-1:1");
+        AssertCalls(alice, "one-phase:tx-1:1", "forget:tx-1:0");
         Assert.Equal(125, await BalanceOf(alice));
         Assert.Equal(new[] { CoordinatorPhase.Preparing, CoordinatorPhase.Completed }, WrittenPhases);
     }
@@ -377,7 +377,7 @@ public class CoordinatorProtocolTests
 
         Assert.Equal(TransactionStatus.Aborted, outcome.Status);
         Assert.Equal(AbortCodes.InsufficientFunds, outcome.Reason?.Code);
-        AssertCalls(alice, "one-phase:tx-1:1");
+        AssertCalls(alice, "one-phase:tx-1:1", "forget:tx-1:0");
         Assert.Equal(10, await BalanceOf(alice));
         Assert.Equal(new[] { CoordinatorPhase.Preparing, CoordinatorPhase.Completed }, WrittenPhases);
     }
@@ -392,7 +392,7 @@ public class CoordinatorProtocolTests
         var outcome = await protocol.ExecuteAsync(TransactionRequest.Deposit("alice", 25)).Within();
 
         Assert.Equal(TransactionStatus.Committed, outcome.Status);
-        AssertCalls(alice, "one-phase:tx-1:1", "abort:tx-1:1");
+        AssertCalls(alice, "one-phase:tx-1:1", "abort:tx-1:1", "forget:tx-1:0");
         Assert.Equal(125, await BalanceOf(alice));
     }
 
@@ -551,8 +551,8 @@ public class CoordinatorProtocolTests
         Assert.Equal(new[] { (CoordinatorPhase.Preparing, 2L), (CoordinatorPhase.Aborting, 2L), (CoordinatorPhase.Completed, 2L) }, _written);
         AssertNothingReserved(alice);
         Assert.Equal(100, await BalanceOf(alice));
-        AssertCalls(alice, "abort:tx-1:2");
-        AssertCalls(bob, "abort:tx-1:2");
+        AssertCalls(alice, "abort:tx-1:2", "forget:tx-1:0");
+        AssertCalls(bob, "abort:tx-1:2", "forget:tx-1:0");
         // The old attempt's prepare, still in flight to bob, is refused.
         Assert.Equal(AbortCodes.Fenced, (await bob.Protocol.PrepareAsync(Op, 1, request.Operations[1])).Reason?.Code);
     }
@@ -596,8 +596,8 @@ public class CoordinatorProtocolTests
         Assert.Equal(30, await BalanceOf(bob));
         AssertNothingReserved(alice);
         AssertNothingReserved(bob);
-        AssertCalls(alice, "commit:tx-1:2");
-        AssertCalls(bob, "commit:tx-1:2");
+        AssertCalls(alice, "commit:tx-1:2", "forget:tx-1:0");
+        AssertCalls(bob, "commit:tx-1:2", "forget:tx-1:0");
         Assert.Equal(new[] { (CoordinatorPhase.Committing, 2L), (CoordinatorPhase.Completed, 2L) }, _written);
         Assert.Equal(TransactionStatus.Committed, protocol.GetStatus().Status);
     }
@@ -660,7 +660,7 @@ public class CoordinatorProtocolTests
         Assert.Equal(TransactionStatus.Committed, protocol.GetStatus().Status);
         Assert.Equal(CoordinatorPhase.Completed, protocol.Record.Phase);
         Assert.Equal(125, await BalanceOf(alice));
-        AssertCalls(alice, "abort:tx-1:2");
+        AssertCalls(alice, "abort:tx-1:2", "forget:tx-1:0");
     }
 
     [Fact]

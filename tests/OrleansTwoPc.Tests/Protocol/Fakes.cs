@@ -109,12 +109,13 @@ internal sealed class FakeParticipant : IParticipantGrain
     private readonly Lock _lock = new();
     private readonly List<string> _calls = [];
 
-    public FakeParticipant(ParticipantId id, long balance, TimeProvider time)
+    /// <param name="keepTrail">Keep ended records after Forget (the coordinator tests look at them).</param>
+    public FakeParticipant(ParticipantId id, long balance, TimeProvider time, bool keepTrail = true)
     {
         Id = id;
         Protocol = new ParticipantProtocol<LedgerAccount>(
             new ParticipantState<LedgerAccount> { Value = new LedgerAccount { Balance = balance } },
-            new LedgerRules(), Store.WriteAsync, time);
+            new LedgerRules(), Store.WriteAsync, time, new ParticipantSettings { KeepTrail = keepTrail });
     }
 
     public ParticipantId Id { get; }
@@ -163,6 +164,13 @@ internal sealed class FakeParticipant : IParticipantGrain
         {
             _calls.Clear();
         }
+    }
+
+    public Task Forget(string operationId)
+    {
+        Record("forget", operationId, 0);
+        Protocol.Forget(operationId);
+        return Task.CompletedTask;
     }
 
     public Task<Vote> Prepare(string operationId, long epoch, ParticipantOperation operation)

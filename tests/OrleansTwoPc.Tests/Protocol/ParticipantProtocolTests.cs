@@ -12,9 +12,9 @@ public class ParticipantProtocolTests
     private readonly FakeTimeProvider _time = Wait.NewClock();
     private readonly FakeWrite _store = new();
 
-    private ParticipantProtocol<LedgerAccount> Ledger(long balance) => new(
+    private ParticipantProtocol<LedgerAccount> Ledger(long balance, bool keepTrail = false) => new(
         new ParticipantState<LedgerAccount> { Value = new LedgerAccount { Balance = balance } },
-        new LedgerRules(), _store.WriteAsync, _time);
+        new LedgerRules(), _store.WriteAsync, _time, new ParticipantSettings { KeepTrail = keepTrail });
 
     private static ParticipantOperation Debit(long amount, string key = "alice") =>
         new(ParticipantKinds.Ledger, key, LedgerActions.Debit, amount);
@@ -232,12 +232,83 @@ public class ParticipantProtocolTests
     }
 
     [Fact]
-    public async Task Commit_without_a_prepared_record_is_an_invariant_violation()
+    public async Task Commit_without_a_prepared_record_is_an_invariant_violation_when_the_trail_is_kept()
     {
-        var p = Ledger(100);
+        var p = Ledger(100, keepTrail: true);
         await Assert.ThrowsAsync<ProtocolInvariantException>(() => p.CommitAsync(Op, 1));
         Assert.Equal(100, Balance(p));
         Assert.Equal(0, _store.Count);
+    }
+
+    // ---- forgetting ended records once the coordinator completed ----
+
+    [Fact]
+    public async Task Forget_drops_the_ended_record_with_the_next_write_and_a_late_commit_applies_nothing()
+    {
+        var p = Ledger(100);
+        await p.PrepareAsync(Op, 1, Debit(30));
+        await p.CommitAsync(Op, 1);
+        Assert.True(p.State.Ended.ContainsKey(Op));
+
+        p.Forget(Op);
+
+        Assert.Empty(p.State.Ended);
+        var writes = _store.Count;
+        await p.CommitAsync(Op, 1); // a late copy of the commit
+        Assert.Equal(70, Balance(p));
+        Assert.Equal(0, Held(p));
+        Assert.Equal(writes, _store.Count);
+    }
+
+    [Fact]
+    public async Task A_prepare_delivered_after_forgetting_is_released_when_the_coordinator_says_completed()
+    {
+        var p = Ledger(100);
+        await p.PrepareAsync(Op, 1, Debit(30));
+        await p.CommitAsync(Op, 1);
+        p.Forget(Op);
+
+        var late = await p.PrepareAsync(Op, 1, Debit(30)); // the same prepare, delivered again after all that
+        Assert.True(late.IsYes);
+        Assert.Equal(30, Held(p));
+
+        _time.Advance(TimeSpan.FromSeconds(11));
+        var completed = new TransactionOutcome
+        {
+            OperationId = Op, Status = TransactionStatus.Committed, DecidedAt = _time.GetUtcNow(), CompletedAt = _time.GetUtcNow(),
+        };
+        var remaining = await p.ResolveStaleAsync(TimeSpan.FromSeconds(10), _ => Task.FromResult(completed));
+
+        Assert.Equal(0, remaining);
+        Assert.Equal(70, Balance(p)); // applied once, not twice
+        Assert.Equal(0, Held(p));
+        Assert.Empty(p.State.Ended); // no abort entry: the transaction did commit
+    }
+
+    [Fact]
+    public async Task A_prepared_record_whose_coordinator_committed_but_has_not_completed_is_applied()
+    {
+        var p = Ledger(100);
+        await p.PrepareAsync(Op, 1, Debit(30));
+        _time.Advance(TimeSpan.FromSeconds(11));
+        var committing = new TransactionOutcome { OperationId = Op, Status = TransactionStatus.Committed, DecidedAt = _time.GetUtcNow() };
+
+        await p.ResolveStaleAsync(TimeSpan.FromSeconds(10), _ => Task.FromResult(committing));
+
+        Assert.Equal(70, Balance(p));
+        Assert.True(p.State.Ended[Op].Committed);
+    }
+
+    [Fact]
+    public async Task Forget_keeps_the_record_when_the_trail_is_kept()
+    {
+        var p = Ledger(100, keepTrail: true);
+        await p.PrepareAsync(Op, 1, Debit(30));
+        await p.CommitAsync(Op, 1);
+
+        p.Forget(Op);
+
+        Assert.True(p.State.Ended[Op].Committed);
     }
 
     [Fact]
