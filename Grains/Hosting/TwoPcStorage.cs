@@ -213,6 +213,10 @@ public static class TwoPcStorage
         {
             case StorageProvider.Memory:
                 silo.AddMemoryGrainStorage(InnerName);
+                // The memory provider serializes too (JSON by default, which cannot rebuild the request records):
+                // use the same binary serializer, so a coordinator re-activated from memory reads its record back.
+                silo.Services.AddOptions<MemoryGrainStorageOptions>(InnerName)
+                    .Configure<Serializer>((options, serializer) => options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
                 break;
             case StorageProvider.Sqlite:
                 Directory.CreateDirectory(Path.GetDirectoryName(storage.SqlitePath)!);

@@ -6,8 +6,8 @@ namespace OrleansTwoPc.Benchmark.Probes;
 public sealed record InstrumentStat(string Name, string? Unit, int Count, double Mean, double P50, double P99);
 
 /// <summary>
-/// Listens to the <c>OrleansTwoPc</c> meter, where per-phase histograms are planned. Until the grains publish
-/// instruments this sees nothing, and the report says so; once they do, each cell reports them with no change here.
+/// Listens to the <c>OrleansTwoPc</c> meter (phase durations, dedupe counters, storage batch sizes) and keeps each
+/// instrument's measurements per cell for results.json.
 /// </summary>
 public sealed class MeterProbe : IDisposable
 {

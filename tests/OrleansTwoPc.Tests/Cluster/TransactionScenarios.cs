@@ -76,6 +76,26 @@ public abstract class TransactionScenarios(ClusterFixture fixture)
     }
 
     [ScenarioFact]
+    public async Task A_retry_after_every_grain_was_deactivated_replays_the_stored_outcome()
+    {
+        var from = await FundAsync(100);
+        var to = Id("acct");
+        var op = Id("t");
+        var first = await _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(from, to, 30));
+        await _cluster.WaitCompletedAsync(op);
+
+        // Every idle activation goes: the retry must rebuild the coordinator (request included) from storage.
+        await _cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+
+        var replay = await _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(from, to, 30));
+        Assert.True(replay.Replayed);
+        Assert.Equal((first.Status, first.DecidedAt), (replay.Status, replay.DecidedAt));
+        Assert.Equal(TransactionStatus.Committed, (await _cluster.Transactions.GetStatusAsync(op)).Status);
+        Assert.Equal(70, await _cluster.Ledger(from).GetBalance());
+        Assert.Equal(30, await _cluster.Ledger(to).GetBalance());
+    }
+
+    [ScenarioFact]
     public async Task Abort_leaves_every_participant_unchanged()
     {
         var rich = await FundAsync(500);
