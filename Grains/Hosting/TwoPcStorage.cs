@@ -243,7 +243,7 @@ public static class TwoPcStorage
                 // The writers run one statement over and over: let Npgsql prepare it on the server once per connection
                 // instead of the server parsing and planning every row.
                 var writers = new NpgsqlConnectionStringBuilder(postgres) { MaxAutoPrepare = 4, AutoPrepareMinUsages = 2 }.ConnectionString;
-                AddBatcher(silo.Services, storage.PostgresDescription(), () => new NpgsqlConnection(writers), storage.PostgresWriteConnections, storage.MaxWriteBatch);
+                AddBatcher(silo.Services, writers, () => new NpgsqlConnection(writers), storage.PostgresWriteConnections, storage.MaxWriteBatch);
                 silo.AddAdoNetGrainStorage(InnerName, options =>
                 {
                     options.Invariant = PostgresSchema.Invariant;
@@ -257,7 +257,8 @@ public static class TwoPcStorage
     }
 
     // One batcher per database in this process, shared by its silos (SQLite has one writer: two batchers on one file
-    // would collide and sleep on the lock). Each silo holds a lease; the container disposes it at shutdown, after the
+    // would collide and sleep on the lock). The key is the file path or the whole connection string (search path
+    // included), never logged. Each silo holds a lease; the container disposes it at shutdown, after the
     // grains' last writes, and the last lease stops the batcher.
     private static void AddBatcher(IServiceCollection services, string database, Func<System.Data.Common.DbConnection> connect, int lanes, int maxBatch) =>
         services.AddKeyedSingleton(InnerName, (sp, _) => WriteBatcher.Share(database, () => new WriteBatcher(connect, lanes, maxBatch,

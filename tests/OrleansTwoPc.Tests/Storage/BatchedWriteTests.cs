@@ -36,6 +36,27 @@ public sealed class BatchedWriteTests
         await AssertInterchangeableAsync(Paths.Of(cluster, 0));
     }
 
+    [PostgresFact]
+    public async Task Postgres_clusters_on_different_schemas_in_one_process_write_to_their_own()
+    {
+        await using var schemaA = await ScratchSchema.CreateAsync();
+        await using var schemaB = await ScratchSchema.CreateAsync();
+        await using var a = await TwoPcCluster.StartAsync(silos: 1, settings: Postgres(schemaA));
+        await using var b = await TwoPcCluster.StartAsync(silos: 1, settings: Postgres(schemaB));
+        Assert.NotSame(Paths.Of(a, 0).Batcher, Paths.Of(b, 0).Batcher);
+
+        await a.Transactions.ExecuteAsync("d-a", TransactionRequest.Deposit("alice", 5));
+        await b.Transactions.ExecuteAsync("d-b", TransactionRequest.Deposit("alice", 7));
+        await using var connection = await schemaB.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM OrleansStorage WHERE GrainIdExtensionString = 's:d-a'";
+        Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!); // a's coordinator row is not in b's schema
+        await a.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await b.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        Assert.Equal(5, await a.Ledger("alice").GetBalance());
+        Assert.Equal(7, await b.Ledger("alice").GetBalance());
+    }
+
     [Fact]
     public async Task Sqlite_stale_versions_fail_alone_and_the_rest_of_their_batch_commits()
     {
