@@ -111,10 +111,7 @@ public sealed class ParticipantProtocol<TValue>(
 
         if (state.Prepared.TryGetValue(operationId, out var prepared))
         {
-            rules.Release(state.Value, prepared.Operation);
-            state.Prepared.Remove(operationId);
-            _settings.PreparedChanged?.Invoke(operationId, null);
-            rules.CheckInvariants(state.Value);
+            Release(operationId, prepared);
         }
 
         // Remember the abort even when nothing was prepared: a prepare still in flight must find this and refuse.
@@ -180,7 +177,7 @@ public sealed class ParticipantProtocol<TValue>(
                     // Completed means every participant, this one included, applied it and acknowledged: this prepared
                     // record came from a prepare delivered after the entry was forgotten. Applying it would apply the
                     // operation twice; release it instead (no abort entry: the transaction did commit).
-                    ReleaseStray(operationId, prepared);
+                    Release(operationId, prepared);
                     await _writer.FlushAsync();
                     break;
                 case TransactionStatus.Committed:
@@ -211,7 +208,8 @@ public sealed class ParticipantProtocol<TValue>(
         }
     }
 
-    private void ReleaseStray(string operationId, PreparedRecord prepared)
+    /// <summary>Undoes a prepared record's reservation and drops the record (no ended entry: callers decide that).</summary>
+    private void Release(string operationId, PreparedRecord prepared)
     {
         rules.Release(state.Value, prepared.Operation);
         state.Prepared.Remove(operationId);

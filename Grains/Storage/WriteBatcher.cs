@@ -319,10 +319,7 @@ internal sealed partial class WriteBatcher : IAsyncDisposable
                         throw new InvalidOperationException($"the write batch returned {i} result sets for {batch.Count} rows");
                     }
 
-                    while (await reader.ReadAsync().ConfigureAwait(false))
-                    {
-                        versions[i] = reader.IsDBNull(0) ? versions[i] : Convert.ToInt32(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture);
-                    }
+                    versions[i] = await VersionInResultAsync(reader).ConfigureAwait(false);
                 }
             }
         }
@@ -342,34 +339,44 @@ internal sealed partial class WriteBatcher : IAsyncDisposable
         int? version = null;
         do
         {
-            while (await reader.ReadAsync().ConfigureAwait(false))
-            {
-                var value = reader.GetValue(0);
-                if (value is not DBNull)
-                {
-                    version = Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture);
-                }
-            }
+            version = await VersionInResultAsync(reader).ConfigureAwait(false) ?? version;
         }
         while (await reader.NextResultAsync().ConfigureAwait(false));
 
         return version;
     }
 
+    /// <summary>The new version in the reader's current result set, or null: the version check refused the row.</summary>
+    private static async Task<int?> VersionInResultAsync(DbDataReader reader)
+    {
+        int? version = null;
+        while (await reader.ReadAsync().ConfigureAwait(false))
+        {
+            if (!reader.IsDBNull(0))
+            {
+                version = Convert.ToInt32(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return version;
+    }
+
+    // The provider's WriteToStorageKey parameters, in the order Bind fills them.
+    private static readonly (string Name, DbType Type)[] Shape =
+    [
+        ("GrainIdHash", DbType.Int32), ("GrainIdN0", DbType.Int64), ("GrainIdN1", DbType.Int64), ("GrainTypeHash", DbType.Int32),
+        ("GrainTypeString", DbType.String), ("GrainIdExtensionString", DbType.String), ("ServiceId", DbType.String),
+        ("GrainStateVersion", DbType.Int32), ("PayloadBinary", DbType.Binary),
+    ];
+
     private static DbParameter[] Parameters(Func<DbParameter> create, DbParameterCollection collection)
     {
-        (string Name, DbType Type)[] shape =
-        [
-            ("GrainIdHash", DbType.Int32), ("GrainIdN0", DbType.Int64), ("GrainIdN1", DbType.Int64), ("GrainTypeHash", DbType.Int32),
-            ("GrainTypeString", DbType.String), ("GrainIdExtensionString", DbType.String), ("ServiceId", DbType.String),
-            ("GrainStateVersion", DbType.Int32), ("PayloadBinary", DbType.Binary),
-        ];
-        var parameters = new DbParameter[shape.Length];
-        for (var i = 0; i < shape.Length; i++)
+        var parameters = new DbParameter[Shape.Length];
+        for (var i = 0; i < Shape.Length; i++)
         {
             var parameter = create();
-            parameter.ParameterName = shape[i].Name;
-            parameter.DbType = shape[i].Type;
+            parameter.ParameterName = Shape[i].Name;
+            parameter.DbType = Shape[i].Type;
             collection.Add(parameter);
             parameters[i] = parameter;
         }
