@@ -10,12 +10,14 @@ namespace OrleansTwoPc.Client;
 public sealed class TransactionClient
 {
     private readonly IGrainFactory _grains;
+    private readonly GrainReferences<ITransactionCoordinatorGrain> _coordinators;
     private readonly TransactionClientOptions _options;
     private readonly TimeProvider _time;
 
     public TransactionClient(IGrainFactory grains, TransactionClientOptions? options = null, TimeProvider? time = null)
     {
         _grains = grains;
+        _coordinators = new GrainReferences<ITransactionCoordinatorGrain>(grains);
         _options = options ?? new TransactionClientOptions();
         _options.Validate();
         _time = time ?? TimeProvider.System;
@@ -38,7 +40,7 @@ public sealed class TransactionClient
         RequestValidator.Validate(operationId, request, new RequestLimits { MaxParticipants = int.MaxValue }, null);
         // Dated once, before the first attempt: every retry carries the same creation time.
         request = request.CreatedAt is null ? request with { CreatedAt = _time.GetUtcNow() } : request;
-        var coordinator = _grains.GetGrain<ITransactionCoordinatorGrain>(operationId);
+        var coordinator = _coordinators.Get(operationId);
         return await RetryAsync(operationId, () => coordinator.Execute(request), cancellationToken).ConfigureAwait(false);
     }
 
@@ -46,7 +48,7 @@ public sealed class TransactionClient
     public Task<TransactionOutcome> GetStatusAsync(string operationId, CancellationToken cancellationToken = default)
     {
         RequestValidator.ValidateId(operationId, "operationId");
-        var coordinator = _grains.GetGrain<ITransactionCoordinatorGrain>(operationId);
+        var coordinator = _coordinators.Get(operationId);
         return RetryAsync(operationId, coordinator.GetStatus, cancellationToken);
     }
 
@@ -73,7 +75,7 @@ public sealed class TransactionClient
     public Task<CoordinatorSnapshot> InspectAsync(string operationId)
     {
         RequestValidator.ValidateId(operationId, "operationId");
-        return _grains.GetGrain<ITransactionCoordinatorGrain>(operationId).Inspect();
+        return _coordinators.Get(operationId).Inspect();
     }
 
     /// <summary>
@@ -86,7 +88,7 @@ public sealed class TransactionClient
     public Task<TransactionOutcome> AbortByOperatorAsync(string operationId)
     {
         RequestValidator.ValidateId(operationId, "operationId");
-        return _grains.GetGrain<ITransactionCoordinatorGrain>(operationId).AbortByOperator();
+        return _coordinators.Get(operationId).AbortByOperator();
     }
 
     /// <summary>

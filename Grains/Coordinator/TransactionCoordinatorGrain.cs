@@ -1,7 +1,9 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using Orleans.Placement;
 using OrleansTwoPc.Diagnostics;
 using OrleansTwoPc.Faults;
 using OrleansTwoPc.Hosting;
@@ -13,19 +15,17 @@ namespace OrleansTwoPc.Coordinator;
 /// <summary>
 /// One transaction per operation id (the grain key). Thin: loads the record, hands calls to
 /// <see cref="CoordinatorProtocol"/>, persists. Reentrant so that duplicates of a running operation join it and
-/// status queries answer while it runs; the protocol allows only one driver.
+/// status queries answer while it runs; the protocol allows only one driver. Placed on the silo the first call
+/// arrives at (the client's gateway): an activation per transaction should not cost an extra hop or a placement
+/// decision over cluster statistics.
 /// </summary>
 [Reentrant]
+[PreferLocalPlacement]
 [GrainType(GrainTypeName)]
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed in OnDeactivateAsync, the end of a grain's life.")]
 public sealed class TransactionCoordinatorGrain(
     [PersistentState(TransactionCoordinatorGrain.StateName, TwoPcStorage.Name)] IPersistentState<CoordinatorRecord> storage,
-    IOptions<TwoPcOptions> options,
-    ParticipantKindRegistry kinds,
-    IFaultInjector faults,
-    TwoPcInstruments instruments,
-    TimeProvider time,
-    ILogger<TransactionCoordinatorGrain> logger) : Grain, ITransactionCoordinatorGrain
+    CoordinatorServices services) : Grain, ITransactionCoordinatorGrain
 {
     /// <summary>The coordinator's grain type; fixed, since stored records are keyed by it.</summary>
     public const string GrainTypeName = "twopc-coordinator";
@@ -41,14 +41,6 @@ public sealed class TransactionCoordinatorGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var services = new CoordinatorServices(
-            participant => GrainFactory.GetGrain<IParticipantGrain>(GrainId.Create(participant.Kind, participant.Key)),
-            options.Value, kinds.ActionsByKind, time, logger)
-        {
-            Faults = faults,
-            Registry = new ShardedRecoveryRegistry(GrainFactory, options.Value.RecoveryShards),
-            Instruments = instruments,
-        };
         _protocol = new CoordinatorProtocol(this.GetPrimaryKeyString(), storage.State, storage.WriteStateAsync, services, _stopping.Token);
         // A record left unfinished by an earlier activation is finished now, without waiting for a caller.
         _protocol.Resume();
@@ -79,6 +71,28 @@ public sealed class TransactionCoordinatorGrain(
         var outcome = Protocol.AbortByOperatorAsync();
         Watch();
         return await outcome;
+    }
+
+    /// <summary>
+    /// What every coordinator of a silo shares (one per silo, not per activation: a coordinator lives for one
+    /// operation id, so whatever it builds on activation is built once per transaction).
+    /// </summary>
+    internal static CoordinatorServices CreateServices(IServiceProvider services)
+    {
+        var grains = services.GetRequiredService<IGrainFactory>();
+        var options = services.GetRequiredService<IOptions<TwoPcOptions>>().Value;
+        var participants = new GrainReferences<IParticipantGrain>(grains);
+        return new CoordinatorServices(
+            participant => participants.Get(GrainId.Create(participant.Kind, participant.Key)),
+            options,
+            services.GetRequiredService<ParticipantKindRegistry>().ActionsByKind,
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ILogger<TransactionCoordinatorGrain>>())
+        {
+            Faults = services.GetRequiredService<IFaultInjector>(),
+            Registry = new ShardedRecoveryRegistry(grains, options.RecoveryShards),
+            Instruments = services.GetRequiredService<TwoPcInstruments>(),
+        };
     }
 
     // If the driver fails (a write that may or may not have landed, or an ETag conflict), this activation's record

@@ -36,6 +36,7 @@ public static class SiloBuilderExtensions
         services.AddSingleton<Retention.RetentionSweeper>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Retention.RetentionSweeper>());
         services.TryAddSingleton<ParticipantKindRegistry>();
+        services.TryAddSingleton(Coordinator.TransactionCoordinatorGrain.CreateServices);
         silo.AddParticipantKind<LedgerRules>();
         silo.AddParticipantKind<InventoryRules>();
         return silo;

@@ -54,7 +54,11 @@ public sealed class BenchCluster : IAsyncDisposable
             target.AddOrleansTxStorage(silo, orleansTxWrites);
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ResponseTimeout);
             silo.Configure<GrainCollectionOptions>(o =>
-                o.ClassSpecificCollectionAge[typeof(TransactionCoordinatorGrain).FullName!] = CoordinatorCollectionAge);
+            {
+                o.ClassSpecificCollectionAge[typeof(TransactionCoordinatorGrain).FullName!] = CoordinatorCollectionAge;
+                o.ClassSpecificCollectionAge[typeof(Baseline.FloorCoordinatorGrain).FullName!] = CoordinatorCollectionAge;
+            });
+            silo.Services.AddSingleton(sp => new GrainReferences<Baseline.IFloorAccountGrain>(sp.GetRequiredService<IGrainFactory>()));
             silo.Services.AddLogging(l => Quiet(l, log));
         });
         builder.ConfigureClient(client =>

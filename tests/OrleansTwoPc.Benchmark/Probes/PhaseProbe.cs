@@ -13,7 +13,7 @@ namespace OrleansTwoPc.Benchmark.Probes;
 public sealed class PhaseProbe : IFaultInjector, IStorageFaultPolicy
 {
     private const string CoordinatorState = "coordinator";
-    private static readonly string[] CountedStates = ["coordinator", "ledger", "recovery", "ceiling"];
+    private static readonly string[] CountedStates = ["coordinator", "ledger", "recovery", "ceiling", "floor-record", "floor-account"];
 
     private readonly ConcurrentDictionary<string, Timeline> _timelines = new(StringComparer.Ordinal);
     private readonly long[] _writes = new long[CountedStates.Length + 1];

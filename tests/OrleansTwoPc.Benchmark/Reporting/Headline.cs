@@ -11,6 +11,15 @@ namespace OrleansTwoPc.Benchmark.Reporting;
 public sealed record Headline(string Storage, Workload Workload, int Concurrency, CellResult? TwoPc, CellResult? OrleansTx,
     CellResult? Naive, CellResult? Ceiling, bool? Conserved)
 {
+    /// <summary>The architecture's floor (uniform workloads): how fast the bare 2PC pattern runs here.</summary>
+    public CellResult? Floor { get; init; }
+
+    /// <summary>floor_tps / orleans_tx_tps: the most any design with a coordinator grain per operation id could show.</summary>
+    public double? FloorRatio => Floor is not null && OrleansTx is { Tps: > 0 } ? Floor.Tps / OrleansTx.Tps : null;
+
+    /// <summary>twopc_tps / floor_tps: the share of the floor OrleansTwoPc keeps while being correct.</summary>
+    public double? OfFloor => TwoPc is not null && Floor is { Tps: > 0 } ? TwoPc.Tps / Floor.Tps : null;
+
     /// <summary>twopc_tps / orleans_tx_tps (expert).</summary>
     public double? Ratio => TwoPc is not null && OrleansTx is { Tps: > 0 } ? TwoPc.Tps / OrleansTx.Tps : null;
 
@@ -42,6 +51,7 @@ public sealed record Headline(string Storage, Workload Workload, int Concurrency
                     conserved.Count == 0 ? null : conserved.All(x => x))
                 {
                     EfficiencyBest = twopc is not null && best > 0 && !workload.Replay ? twopc.Tps * (workload.Participants + 1) / best : null,
+                    Floor = storage.Cell(workload.Name, c, "floor"),
                 };
             }
         }
@@ -59,6 +69,11 @@ public sealed record Headline(string Storage, Workload Workload, int Concurrency
         if (Naive is not null)
         {
             line += $" orleans_tx_naive_tps={F(Naive.Tps, "0")} orleans_tx_naive_aborts={F(Naive.AbortRate * 100, "0.0")}%";
+        }
+
+        if (Floor is not null)
+        {
+            line += $" floor_tps={F(Floor.Tps, "0")} floor_ratio={F(FloorRatio, "0.00")} twopc_of_floor={F(OfFloor, "0.00")}";
         }
 
         return line + $" money_conserved={(Conserved is null ? "n/a" : Conserved.Value ? "yes" : "NO")}";

@@ -39,7 +39,7 @@ public static class Plots
         var plot = new Plot();
         var levels = cells.Select(c => c.Concurrency).Distinct().Order().ToArray();
         double X(int c) => Math.Log2(c);
-        foreach (var system in new[] { "twopc", "orleans-tx", "orleans-tx-naive" })
+        foreach (var system in new[] { "twopc", "orleans-tx", "orleans-tx-naive", "floor" })
         {
             var points = cells.Where(c => c.System == system).OrderBy(c => c.Concurrency).ToList();
             if (points.Count > 0)

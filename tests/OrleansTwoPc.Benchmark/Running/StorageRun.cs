@@ -59,7 +59,7 @@ public sealed class StorageRun(BenchOptions options, KeySpace keys, string stora
             fundingSeconds = funding.Elapsed.TotalSeconds;
             await CheckAsync(books["twopc"], systems.TwoPc, "funding", all: true);
             await CheckAsync(books["orleans-tx"], systems.OrleansTx, "funding", all: true);
-            await Task.WhenAll(systems.TwoPc.WarmAsync(), systems.OrleansTx.WarmAsync());
+            await Task.WhenAll(systems.TwoPc.WarmAsync(), systems.OrleansTx.WarmAsync(), systems.Floor.WarmAsync());
             progress.Line($"{storage}: funded and activated every account in {funding.Elapsed.TotalSeconds:0.0} s");
 
             foreach (var c in new[] { 1, Plan.Headline })
@@ -157,7 +157,7 @@ public sealed class StorageRun(BenchOptions options, KeySpace keys, string stora
         var committed = Math.Max(1, measurement.Committed);
         IReadOnlyDictionary<string, double>? writes = system switch
         {
-            TwoPcSystem or CeilingSystem => PhaseProbe.WriteCounterNames
+            TwoPcSystem or CeilingSystem or FloorSystem => PhaseProbe.WriteCounterNames
                 .Select((name, i) => (name, perCommit: (writesAtEnd[i] - writesAtStart[i]) / (double)committed))
                 .Where(w => w.perCommit > 0)
                 .ToDictionary(w => w.name, w => Math.Round(w.perCommit, 3), StringComparer.Ordinal),
@@ -244,7 +244,9 @@ public sealed class StorageRun(BenchOptions options, KeySpace keys, string stora
 
         public NoOpSystem NoOp { get; } = new(cluster.Client);
 
-        public IEnumerable<IBenchSystem> All => [TwoPc, OrleansTx, OrleansTxNaive, Ceiling, NoOp];
+        public FloorSystem Floor { get; } = new(cluster.Client, keys, runTag);
+
+        public IEnumerable<IBenchSystem> All => [TwoPc, OrleansTx, OrleansTxNaive, Ceiling, NoOp, Floor];
 
         public IBenchSystem Get(string name, Workload workload) => name switch
         {
@@ -254,6 +256,7 @@ public sealed class StorageRun(BenchOptions options, KeySpace keys, string stora
             "orleans-tx-naive" => OrleansTxNaive,
             "ceiling" => Ceiling,
             "noop" => NoOp,
+            "floor" => Floor,
             _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown system"),
         };
     }

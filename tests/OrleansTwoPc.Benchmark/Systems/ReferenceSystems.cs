@@ -44,3 +44,44 @@ public sealed class NoOpSystem(IClusterClient client) : IBenchSystem
         }
     }
 }
+
+/// <summary>
+/// The architecture's floor (<see cref="IFloorCoordinatorGrain"/>): the bare message and write pattern of a
+/// two-phase commit with a coordinator grain per operation id, with none of the checks that make it correct.
+/// OrleansTwoPc cannot be faster than this on the same machine and storage; the gap is what correctness costs.
+/// </summary>
+public sealed class FloorSystem(IClusterClient client, KeySpace keys, string runTag) : IBenchSystem
+{
+    private readonly GrainReferences<IFloorCoordinatorGrain> _coordinators = new(client);
+
+    public string Name => "floor";
+
+    public string Description => "the architecture's floor: a fresh coordinator grain per operation id, one prepare call and forced write per " +
+        "account, one decision write, answer, unforced commits; no validation, registry, Begin/Completed writes, timeouts or fencing (not fault-tolerant)";
+
+    public async Task<OpResult> ExecuteAsync(Leg[] legs, OpContext context)
+    {
+        try
+        {
+            var accounts = new string[legs.Length];
+            var deltas = new long[legs.Length];
+            for (var i = 0; i < legs.Length; i++)
+            {
+                accounts[i] = keys.Key(legs[i].Account);
+                deltas[i] = legs[i].Delta;
+            }
+
+            await _coordinators.Get($"{runTag}.floor.{context.CellTag}.{context.Worker}.{context.Sequence}")
+                .Run(accounts, deltas);
+            return OpResult.Committed();
+        }
+        catch (Exception ex)
+        {
+            return OpResult.Failed(ex.GetType().Name);
+        }
+    }
+
+    /// <summary>Activates every floor account, as the ledgers' accounts are before the first cell.</summary>
+    public Task WarmAsync() => Parallel.ForEachAsync(keys.Keys, new ParallelOptions { MaxDegreeOfParallelism = 64 },
+        async (key, _) => await client.GetGrain<IFloorAccountGrain>(key).Touch());
+}
