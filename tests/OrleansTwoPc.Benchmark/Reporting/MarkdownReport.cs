@@ -229,8 +229,19 @@ public static class MarkdownReport
             $"OrleansTwoPc's cell wrote {twopc.Tps * writes:N0} times per second; the ceiling cell managed {ceiling.Tps:N0} plain writes per second at the same " +
             $"concurrency. The process used {twopc.CpuShare:P0} of the machine's cores during the OrleansTwoPc cell " +
             $"({otx.CpuShare:P0} for Orleans Transactions, {ceiling.CpuShare:P0} for the ceiling). Largest phases on the caller's path: " +
-            string.Join(", ", phases.Select(p => $"{p.Name} {p.MeanMs:0.0} ms ({p.MeanMs / total:P0} of the mean)")) + ".");
+            string.Join(", ", phases.Select(p => $"{p.Name} {p.MeanMs:0.0} ms ({p.MeanMs / total:P0} of the mean)")) + ". " +
+            $"The garbage collector paused the process for {twopc.GcPauseShare:P1} of the window ({otx.GcPauseShare:P1} for Orleans Transactions).");
         md.AppendLine();
+        if (h.Floor is { } floor)
+        {
+            var floorWrites = floor.WritesPerCommit?.Values.Sum() ?? 0;
+            md.AppendLine($"The architecture's floor (the bare pattern with no fault tolerance, see Method) ran {floor.Tps:N0} tx/s, " +
+                $"{Headline.F(h.FloorRatio, "0.00")} x Orleans Transactions, with {floorWrites:0.0} writes and {floor.CpuMsPerCommit:0.00} ms of CPU per " +
+                $"transaction; OrleansTwoPc keeps {Headline.F(h.OfFloor, "0.00")} of it. What OrleansTwoPc does beyond the floor is what makes it correct: " +
+                "the Begin record and recovery-registry entry (recovery without the caller, dedupe of in-flight ids), durable commits at the " +
+                "participants and the Completed record (so ended records can be forgotten safely), validation and fingerprints, timeouts, epochs.");
+            md.AppendLine();
+        }
         // Phases that contain no storage write at all: time there is waiting for a turn or a thread, not for the disk.
         var hops = new[] { PhaseBreakdown.VoteReturn, PhaseBreakdown.Answer }.Select(n => twopc.Phases?[n]).OfType<PhaseStat>().ToList();
         var decision = twopc.Phases?[PhaseBreakdown.DecisionWrite];
@@ -364,6 +375,10 @@ public static class MarkdownReport
             "provider on the same backend (same SQLite file or PostgreSQL database, same Orleans binary serializer) behind a write-counting pass-through.");
         md.AppendLine("- Ceiling: a grain with `[PersistentState(\"ceiling\", \"twopc\")]` and `WriteStateAsync` per call, uniform keys, no transaction; its " +
             "state is small, while OrleansTwoPc's participant states grow with their ended-record trail.");
+        md.AppendLine("- Floor (uniform workloads only): `bench-floor-coordinator`, a fresh grain per operation id placed like OrleansTwoPc's " +
+            "coordinator, calls `Prepare` on each `bench-floor-account` (one `WriteStateAsync` each), writes its decision record once, answers, " +
+            "then sends `Commit` calls that write nothing. All on the `twopc` storage. No validation, registry, Begin/Completed records, durable " +
+            "commits, timeouts, epochs or forgetting: not correct under faults, an upper bound for any correct design of this shape.");
         md.AppendLine($"- Cluster: `InProcessTestClusterBuilder(2)`, response timeout {BenchCluster.ResponseTimeout.TotalSeconds:0} s, idle coordinator " +
             $"activations collected after {BenchCluster.CoordinatorCollectionAge.TotalMinutes:0} min (Orleans' default is 2 h, and every transaction leaves one), server GC, " +
             "silo warnings logged to a file. Orleans Transactions keeps its defaults (lock timeouts 8-10 s).");

@@ -11,7 +11,7 @@ public sealed record CellSetup(KeySpace Keys, Workload Stream, int Seed, string 
 
 /// <summary>The raw numbers of one cell before they are turned into a <see cref="CellResult"/>.</summary>
 public sealed record CellMeasurement(long Committed, long Aborted, long Failed, IReadOnlyDictionary<string, long> Reasons,
-    LongHistogram Latency, LongHistogram Inner, double MeasuredSeconds, double CpuSeconds, double DrainSeconds, bool DrainTimedOut);
+    LongHistogram Latency, LongHistogram Inner, double MeasuredSeconds, double CpuSeconds, double GcPauseSeconds, double DrainSeconds, bool DrainTimedOut);
 
 /// <summary>
 /// Closed-loop load: <c>Concurrency</c> client loops, each sending its next operation when the previous answer
@@ -37,9 +37,11 @@ public static class CellRunner
         atMeasureStart?.Invoke();
         process.Refresh();
         var cpuAtStart = process.TotalProcessorTime;
+        var gcAtStart = GC.GetTotalPauseDuration();
         await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), end) is var toEnd && toEnd > TimeSpan.Zero ? toEnd : TimeSpan.Zero);
         process.Refresh();
         var cpuSeconds = (process.TotalProcessorTime - cpuAtStart).TotalSeconds;
+        var gcSeconds = (GC.GetTotalPauseDuration() - gcAtStart).TotalSeconds;
         atMeasureEnd?.Invoke();
 
         var drained = Stopwatch.GetTimestamp();
@@ -69,7 +71,7 @@ public static class CellRunner
         }
 
         return new CellMeasurement(tallies.Sum(t => t.Committed), tallies.Sum(t => t.Aborted), tallies.Sum(t => t.Failed),
-            reasons, latency, inner, setup.Measure.TotalSeconds, cpuSeconds, drainSeconds, timedOut);
+            reasons, latency, inner, setup.Measure.TotalSeconds, cpuSeconds, gcSeconds, drainSeconds, timedOut);
     }
 
     public static LongHistogram NewHistogram() => new(1, 600_000_000, 3);

@@ -91,6 +91,9 @@ public sealed record CellResult
     /// <summary>Share of the machine's cores this process used during the window (the rest: other processes, idle).</summary>
     public required double CpuShare { get; init; }
 
+    /// <summary>Share of the window during which the garbage collector had the process's threads paused.</summary>
+    public double GcPauseShare { get; init; }
+
     public required double DrainSeconds { get; init; }
 
     public bool DrainTimedOut { get; init; }

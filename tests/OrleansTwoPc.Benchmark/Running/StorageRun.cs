@@ -201,6 +201,7 @@ public sealed class StorageRun(BenchOptions options, KeySpace keys, string stora
             HotAccountTrail = trail,
             CpuMsPerCommit = measurement.CpuSeconds * 1000 / committed,
             CpuShare = measurement.CpuSeconds / measurement.MeasuredSeconds / Environment.ProcessorCount,
+            GcPauseShare = measurement.GcPauseSeconds / measurement.MeasuredSeconds,
             DrainSeconds = measurement.DrainSeconds,
             DrainTimedOut = measurement.DrainTimedOut,
         };
