@@ -42,6 +42,13 @@ public sealed record ChaosOptions
     public bool Verbose { get; init; }
 
     /// <summary>
+    /// Participants forget completed operations, as the service does by default. Off (the default here), they keep
+    /// their trail of ended operations and the checker audits every id at every participant; on, the checker judges
+    /// each participant's value against the committed statuses instead, and the forgetting paths run under faults.
+    /// </summary>
+    public bool Forget { get; init; }
+
+    /// <summary>
     /// Drive a cluster of silo processes someone else runs (and kills), instead of an in-process cluster: connect to
     /// <see cref="Gateways"/>, run the workload, settle, check. No kills, no storage faults from this program.
     /// </summary>
@@ -69,7 +76,7 @@ public sealed record ChaosOptions
 
     public const string Usage =
         "usage: OrleansTwoPc.Chaos --seed N --duration 60s [--silos 3] [--mode exactly-once|compare] [--clients 8] " +
-        "[--storage-faults 0.015] [--slow-writes 0.2] [--kill-interval 8s] [--quiesce-timeout 60s] [--verbose]\n" +
+        "[--storage-faults 0.015] [--slow-writes 0.2] [--kill-interval 8s] [--quiesce-timeout 60s] [--forget] [--verbose]\n" +
         "       OrleansTwoPc.Chaos --external --gateways host:port[,host:port...] --cluster-id ID --service-id ID " +
         "--seed N --duration 60s [--clients 8] [--faults-file PATH] [--silo-logs DIR] [--connect-timeout 60s] " +
         "[--quiesce-timeout 120s] [--verbose]";
@@ -85,6 +92,12 @@ public sealed record ChaosOptions
             if (name == "--verbose")
             {
                 options = options with { Verbose = true };
+                continue;
+            }
+
+            if (name == "--forget")
+            {
+                options = options with { Forget = true };
                 continue;
             }
 
@@ -140,6 +153,11 @@ public sealed record ChaosOptions
         if (!External)
         {
             return;
+        }
+
+        if (Forget)
+        {
+            throw new ArgumentException($"--forget is for in-process runs; an external cluster's silos choose TwoPc:KeepParticipantTrail themselves. {Usage}");
         }
 
         if (Mode != ChaosMode.ExactlyOnce)

@@ -32,11 +32,12 @@ public static class ChaosRunner
         else
         {
             output.WriteLine($"chaos: seed={options.Seed} duration={options.Duration.TotalSeconds:0}s silos={options.Silos} " +
-                $"clients={options.Clients} storage-faults={options.StorageFaultRate:0.###} slow-writes={options.SlowWriteRate:0.##} kill-interval~{options.KillInterval.TotalSeconds:0}s");
+                $"clients={options.Clients} storage-faults={options.StorageFaultRate:0.###} slow-writes={options.SlowWriteRate:0.##} kill-interval~{options.KillInterval.TotalSeconds:0}s" +
+                (options.Forget ? " participants forget (checked by values, not trails)" : ""));
             run = await FaultyRun.RunAsync(options, new Workload(options.Seed), "exactly-once", output);
         }
 
-        var verdict = new Checker(run.History, run.Final).Check();
+        var verdict = new Checker(run.History, run.Final, trails: !options.Forget).Check();
         verdict.InvariantFailures = CountInvariantFailures(run);
         var statuses = run.Final.Statuses.Values;
         var result = new ChaosResult(options.Seed, run.History.Operations.Count,

@@ -7,13 +7,24 @@ namespace OrleansTwoPc.Chaos;
 /// (a second application of one id would break that, since the trail holds each id once); money and stock must be
 /// conserved against the committed statuses. Recomputing from the trail assumes it still holds every entry of the
 /// run, which the service's retention period (days) guarantees for a run of minutes.
+/// Without <paramref name="trails"/> (participants that forget completed operations, the service's default) the
+/// per-id evidence is gone, so each participant's value must instead equal the sum of the committed operations that
+/// name it (every participant starts at zero: setup deposits are operations too); an effect applied twice or a
+/// committed one missing shows there, a torn transaction as one or more such participants.
 /// </summary>
-public sealed class Checker(History history, FinalState final)
+public sealed class Checker(History history, FinalState final, bool trails = true)
 {
     private readonly IReadOnlyList<OperationRecord> _operations = history.Operations;
     private readonly HashSet<string> _submitted = history.Operations.Select(o => o.Id).ToHashSet(StringComparer.Ordinal);
     private readonly Dictionary<ParticipantId, Dictionary<string, EndedEntry>> _trails = final.Participants.ToDictionary(
         p => p.Key, p => p.Value.Ended.ToDictionary(e => e.OperationId, StringComparer.Ordinal));
+
+    // Each participant's value as the committed statuses predict it.
+    private readonly Dictionary<ParticipantId, long> _committed = history.Operations
+        .Where(o => final.Statuses.TryGetValue(o.Id, out var s) && s.Status == TransactionStatus.Committed)
+        .SelectMany(o => o.Request.Operations)
+        .GroupBy(op => op.Participant)
+        .ToDictionary(g => g.Key, g => g.Sum(Signed));
 
     public Verdict Check()
     {
@@ -40,6 +51,12 @@ public sealed class Checker(History history, FinalState final)
         if (!final.Statuses.TryGetValue(id, out var status))
         {
             verdict.AddStuck(id, "status unreadable after quiescence; " + Describe(operation, null));
+            return;
+        }
+
+        if (!trails)
+        {
+            CheckDecision(operation, status, clientCommitted, verdict);
             return;
         }
 
@@ -88,6 +105,23 @@ public sealed class Checker(History history, FinalState final)
         CheckResponses(operation, status, verdict);
     }
 
+    /// <summary>What can be judged of one id without participant trails: the decision against what clients heard.</summary>
+    private void CheckDecision(OperationRecord operation, TransactionOutcome status, bool clientCommitted, Verdict verdict)
+    {
+        if (clientCommitted && status.Status != TransactionStatus.Committed)
+        {
+            verdict.AddLost(operation.Id, $"client was told committed, final status {status.Status}; " + Describe(operation, status));
+        }
+
+        verdict.NeverRan += status.Status == TransactionStatus.Unknown ? 1 : 0;
+        if (status.Status != TransactionStatus.Unknown && !status.IsCompleted)
+        {
+            verdict.AddStuck(operation.Id, "not completed after quiescence; " + Describe(operation, status));
+        }
+
+        CheckResponses(operation, status, verdict);
+    }
+
     private void CheckResponses(OperationRecord operation, TransactionOutcome status, Verdict verdict)
     {
         var decidedBefore = false;
@@ -119,12 +153,15 @@ public sealed class Checker(History history, FinalState final)
     private void CheckParticipant(ParticipantId participant, ParticipantSnapshot snapshot, Verdict verdict)
     {
         var fields = FinalState.Fields(snapshot);
-        var recomputed = _trails[participant].Values.Where(e => e.Committed && e.Operation is not null).Sum(e => Signed(e.Operation!));
         var actual = final.CommittedValues[participant];
+        var recomputed = trails
+            ? _trails[participant].Values.Where(e => e.Committed && e.Operation is not null).Sum(e => Signed(e.Operation!))
+            : _committed.GetValueOrDefault(participant);
         if (recomputed != actual || fields.GetValueOrDefault(participant.Kind == ParticipantKinds.Ledger ? "balance" : "stock", actual) != actual)
         {
-            verdict.AddDuplicated(participant.ToString(),
-                $"value {actual} ({snapshot.Value}) but its trail's committed operations sum to {recomputed}");
+            verdict.AddDuplicated(participant.ToString(), trails
+                ? $"value {actual} ({snapshot.Value}) but its trail's committed operations sum to {recomputed}"
+                : $"value {actual} ({snapshot.Value}) but the committed operations naming it sum to {recomputed} (an effect applied twice, or a committed one missing)");
         }
 
         foreach (var entry in snapshot.Ended.Where(e => e.Committed))

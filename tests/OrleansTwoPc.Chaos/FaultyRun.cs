@@ -42,7 +42,7 @@ public static class FaultyRun
         var storage = new ChaosStorageFaults(options.Seed, options.StorageFaultRate, options.SlowWriteRate);
         var history = new History();
         var clock = Stopwatch.StartNew();
-        await using var cluster = await ChaosCluster.StartAsync(options.Silos, storage, log, $"twopc-chaos-{name}");
+        await using var cluster = await ChaosCluster.StartAsync(options.Silos, storage, log, $"twopc-chaos-{name}", keepTrail: !options.Forget);
         await workload.SetUpAsync(cluster.Client, history);
         var setupTime = clock.Elapsed;
         output.WriteLine($"[{name}] cluster of {options.Silos} up and set up in {setupTime.TotalSeconds:0.0}s; faults for {options.Duration.TotalSeconds:0}s");

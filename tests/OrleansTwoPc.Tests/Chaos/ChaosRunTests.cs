@@ -37,28 +37,93 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
         Assert.True(result.Verdict.InvariantFailures == 0, $"the service raised invariant failures. {result.ResultLine}");
     }
 
+    /// <summary>
+    /// The same with participants that forget completed operations (the service's default): the forgetting paths
+    /// (late commits acknowledged without a record, stray prepares released) run under kills and storage faults, and
+    /// every participant's value must still equal what the committed statuses say.
+    /// </summary>
     [Fact]
-    public void Checker_sees_lost_torn_mismatched_duplicated_and_stuck_when_planted()
+    public async Task Seed_2_with_forgetting_participants_under_kills_and_storage_faults_has_no_violation()
+    {
+        using var log = new StringWriter();
+        var result = await ChaosRunner.RunAsync(new ChaosOptions { Seed = 2, Duration = FaultDuration, Forget = true }, log);
+        output.WriteLine(log.ToString());
+
+        Assert.True(result.Kills >= 2, $"only {result.Kills} kills: the run did not exercise crashes. {result.ResultLine}");
+        Assert.True(result.Committed > 0 && result.Aborted > 0, $"the workload must both commit and abort. {result.ResultLine}");
+        Assert.True(result.Verdict.Clean, result.ResultLine + "\n" + string.Join("\n", result.Verdict.Evidence));
+    }
+
+    [Fact]
+    public void Checker_without_trails_sees_a_double_application_a_missing_effect_and_a_lost_commit()
+    {
+        var (history, transfer, a, b) = TwoClientsToldCommitted();
+        var final = new FinalState(
+            new Dictionary<string, TransactionOutcome> { ["t1"] = CommittedT1, ["t2"] = AbortedT2(completed: true) },
+            new Dictionary<ParticipantId, ParticipantSnapshot>
+            {
+                // Both forgot t1: "a" applied its debit twice, "b" never got its credit.
+                [a] = Snapshot(a, "balance=-20 held=0 incoming=0", [], []),
+                [b] = Snapshot(b, "balance=0 held=0 incoming=0", [], []),
+            },
+            new Dictionary<ParticipantId, long> { [a] = -20, [b] = 0 },
+            Settled: true,
+            WaitedFor: TimeSpan.Zero);
+
+        var verdict = new Checker(history, final, trails: false).Check();
+
+        Assert.Equal(1, verdict.Lost);          // t2: told committed, aborted
+        Assert.Equal(1, verdict.Mismatched);    // t2
+        Assert.Equal(3, verdict.Duplicated);    // a (applied twice), b (credit missing), and total money
+        Assert.Equal(0, verdict.Stuck);
+        Assert.False(verdict.Clean);
+
+        // And the honest end state of t1 alone passes.
+        var honest = new History();
+        honest.Start("t1", "transfer", transfer).Add(Committed("t1"));
+        var settled = new FinalState(
+            new Dictionary<string, TransactionOutcome> { ["t1"] = CommittedT1 },
+            new Dictionary<ParticipantId, ParticipantSnapshot>
+            {
+                [a] = Snapshot(a, "balance=-10 held=0 incoming=0", [], []),
+                [b] = Snapshot(b, "balance=10 held=0 incoming=0", [], []),
+            },
+            new Dictionary<ParticipantId, long> { [a] = -10, [b] = 10 },
+            Settled: true,
+            WaitedFor: TimeSpan.Zero);
+        Assert.True(new Checker(honest, settled, trails: false).Check().Clean);
+    }
+
+    private static readonly TransactionOutcome CommittedT1 = new()
+    {
+        OperationId = "t1", Status = TransactionStatus.Committed, DecidedAt = DateTimeOffset.UnixEpoch, CompletedAt = DateTimeOffset.UnixEpoch,
+    };
+
+    private static TransactionOutcome AbortedT2(bool completed) => new()
+    {
+        OperationId = "t2", Status = TransactionStatus.Aborted, DecidedAt = DateTimeOffset.UnixEpoch,
+        CompletedAt = completed ? DateTimeOffset.UnixEpoch : null,
+        Reason = new AbortReason(AbortCodes.CoordinatorRecovered, "planted"),
+    };
+
+    /// <summary>Two transfers of 10 from "a" to "b", t1 and t2, each answered "committed" to its client.</summary>
+    private static (History History, TransactionRequest Transfer, ParticipantId A, ParticipantId B) TwoClientsToldCommitted()
     {
         var history = new History();
         var transfer = TransactionRequest.Transfer("a", "b", 10);
-        // t1: the client heard committed; only "a" applied it.
         history.Start("t1", "transfer", transfer).Add(Committed("t1"));
-        // t2: the client heard committed; the final status says aborted.
         history.Start("t2", "transfer", transfer).Add(Committed("t2"));
-        var a = new ParticipantId(ParticipantKinds.Ledger, "a");
-        var b = new ParticipantId(ParticipantKinds.Ledger, "b");
+        return (history, transfer, new ParticipantId(ParticipantKinds.Ledger, "a"), new ParticipantId(ParticipantKinds.Ledger, "b"));
+    }
+
+    [Fact]
+    public void Checker_sees_lost_torn_mismatched_duplicated_and_stuck_when_planted()
+    {
+        // t1: the client heard committed; only "a" applied it. t2: the client heard committed; the final status says aborted.
+        var (history, transfer, a, b) = TwoClientsToldCommitted();
         var at = DateTimeOffset.UnixEpoch;
         var final = new FinalState(
-            new Dictionary<string, TransactionOutcome>
-            {
-                ["t1"] = new() { OperationId = "t1", Status = TransactionStatus.Committed, DecidedAt = at, CompletedAt = at },
-                ["t2"] = new()
-                {
-                    OperationId = "t2", Status = TransactionStatus.Aborted, DecidedAt = at,
-                    Reason = new AbortReason(AbortCodes.CoordinatorRecovered, "planted"),
-                },
-            },
+            new Dictionary<string, TransactionOutcome> { ["t1"] = CommittedT1, ["t2"] = AbortedT2(completed: false) },
             new Dictionary<ParticipantId, ParticipantSnapshot>
             {
                 // "a" applied t1's debit twice: its balance is 20 below its trail.
