@@ -46,80 +46,58 @@ public sealed class Checker(History history, FinalState final, bool trails = tru
     private void CheckOperation(OperationRecord operation, Verdict verdict)
     {
         var id = operation.Id;
-        var responses = operation.Responses;
-        var clientCommitted = responses.Any(r => r.Status == TransactionStatus.Committed);
+        var clientCommitted = operation.Responses.Any(r => r.Status == TransactionStatus.Committed);
         if (!final.Statuses.TryGetValue(id, out var status))
         {
             verdict.AddStuck(id, "status unreadable after quiescence; " + Describe(operation, null));
             return;
         }
 
-        if (!trails)
+        var undone = status.Status is TransactionStatus.Aborted or TransactionStatus.Unknown;
+        if (clientCommitted && undone)
         {
-            CheckDecision(operation, status, clientCommitted, verdict);
-            return;
+            verdict.AddLost(id, $"client was told committed, final status {status.Status}; " + Describe(operation, status));
         }
 
-        var entries = operation.Request.Operations.Select(op => (Op: op, Entry: Entry(op.Participant, id))).ToList();
-        var applied = entries.Where(e => e.Entry is { Committed: true }).ToList();
-        var missing = entries.Count - applied.Count;
-        switch (status.Status)
-        {
-            case TransactionStatus.Committed:
-                if (clientCommitted && missing > 0)
-                {
-                    verdict.AddLost(id, $"client was told committed, {missing} of {entries.Count} participants lack the effect; " + Describe(operation, status));
-                }
-
-                if (missing > 0)
-                {
-                    verdict.AddTorn(id, $"committed, but {missing} of {entries.Count} participants have no committed entry; " + Describe(operation, status));
-                }
-
-                break;
-            case TransactionStatus.Aborted or TransactionStatus.Unknown:
-                if (clientCommitted)
-                {
-                    verdict.AddLost(id, $"client was told committed, final status {status.Status}; " + Describe(operation, status));
-                }
-
-                if (applied.Count > 0)
-                {
-                    verdict.AddTorn(id, $"status {status.Status}, but {applied.Count} participants committed it; " + Describe(operation, status));
-                }
-
-                verdict.NeverRan += status.Status == TransactionStatus.Unknown ? 1 : 0;
-                break;
-        }
-
+        verdict.NeverRan += status.Status == TransactionStatus.Unknown ? 1 : 0;
         if (status.Status != TransactionStatus.Unknown && !status.IsCompleted)
         {
             verdict.AddStuck(id, "not completed after quiescence; " + Describe(operation, status));
+        }
+
+        if (trails)
+        {
+            CheckTrails(operation, status, clientCommitted, undone, verdict);
+        }
+
+        CheckResponses(operation, status, verdict);
+    }
+
+    /// <summary>Per id and participant: a committed id applied everywhere, as requested; an aborted one nowhere.</summary>
+    private void CheckTrails(OperationRecord operation, TransactionOutcome status, bool clientCommitted, bool undone, Verdict verdict)
+    {
+        var id = operation.Id;
+        var entries = operation.Request.Operations.Select(op => (Op: op, Entry: Entry(op.Participant, id))).ToList();
+        var applied = entries.Where(e => e.Entry is { Committed: true }).ToList();
+        var missing = entries.Count - applied.Count;
+        if (status.Status == TransactionStatus.Committed && missing > 0)
+        {
+            if (clientCommitted)
+            {
+                verdict.AddLost(id, $"client was told committed, {missing} of {entries.Count} participants lack the effect; " + Describe(operation, status));
+            }
+
+            verdict.AddTorn(id, $"committed, but {missing} of {entries.Count} participants have no committed entry; " + Describe(operation, status));
+        }
+        else if (undone && applied.Count > 0)
+        {
+            verdict.AddTorn(id, $"status {status.Status}, but {applied.Count} participants committed it; " + Describe(operation, status));
         }
 
         foreach (var (op, entry) in applied.Where(a => a.Entry!.Operation != a.Op))
         {
             verdict.AddTorn(id, $"{op.Participant} applied {entry!.Operation} instead of {op}");
         }
-
-        CheckResponses(operation, status, verdict);
-    }
-
-    /// <summary>What can be judged of one id without participant trails: the decision against what clients heard.</summary>
-    private void CheckDecision(OperationRecord operation, TransactionOutcome status, bool clientCommitted, Verdict verdict)
-    {
-        if (clientCommitted && status.Status != TransactionStatus.Committed)
-        {
-            verdict.AddLost(operation.Id, $"client was told committed, final status {status.Status}; " + Describe(operation, status));
-        }
-
-        verdict.NeverRan += status.Status == TransactionStatus.Unknown ? 1 : 0;
-        if (status.Status != TransactionStatus.Unknown && !status.IsCompleted)
-        {
-            verdict.AddStuck(operation.Id, "not completed after quiescence; " + Describe(operation, status));
-        }
-
-        CheckResponses(operation, status, verdict);
     }
 
     private void CheckResponses(OperationRecord operation, TransactionOutcome status, Verdict verdict)
@@ -191,9 +169,7 @@ public sealed class Checker(History history, FinalState final, bool trails = tru
         {
             // Transfers and orders move money between accounts; only deposits change the total. Stock changes by
             // restocks and reservations. Either way: the committed statuses predict the total exactly.
-            var expected = _operations
-                .Where(o => final.Statuses.TryGetValue(o.Id, out var s) && s.Status == TransactionStatus.Committed)
-                .SelectMany(o => o.Request.Operations).Where(op => op.Kind == kind).Sum(Signed);
+            var expected = _committed.Where(v => v.Key.Kind == kind).Sum(v => v.Value);
             var actual = final.CommittedValues.Where(v => v.Key.Kind == kind).Sum(v => v.Value);
             if (expected != actual)
             {

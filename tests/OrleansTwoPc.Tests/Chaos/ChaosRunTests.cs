@@ -94,28 +94,6 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
         Assert.True(new Checker(honest, settled, trails: false).Check().Clean);
     }
 
-    private static readonly TransactionOutcome CommittedT1 = new()
-    {
-        OperationId = "t1", Status = TransactionStatus.Committed, DecidedAt = DateTimeOffset.UnixEpoch, CompletedAt = DateTimeOffset.UnixEpoch,
-    };
-
-    private static TransactionOutcome AbortedT2(bool completed) => new()
-    {
-        OperationId = "t2", Status = TransactionStatus.Aborted, DecidedAt = DateTimeOffset.UnixEpoch,
-        CompletedAt = completed ? DateTimeOffset.UnixEpoch : null,
-        Reason = new AbortReason(AbortCodes.CoordinatorRecovered, "planted"),
-    };
-
-    /// <summary>Two transfers of 10 from "a" to "b", t1 and t2, each answered "committed" to its client.</summary>
-    private static (History History, TransactionRequest Transfer, ParticipantId A, ParticipantId B) TwoClientsToldCommitted()
-    {
-        var history = new History();
-        var transfer = TransactionRequest.Transfer("a", "b", 10);
-        history.Start("t1", "transfer", transfer).Add(Committed("t1"));
-        history.Start("t2", "transfer", transfer).Add(Committed("t2"));
-        return (history, transfer, new ParticipantId(ParticipantKinds.Ledger, "a"), new ParticipantId(ParticipantKinds.Ledger, "b"));
-    }
-
     [Fact]
     public void Checker_sees_lost_torn_mismatched_duplicated_and_stuck_when_planted()
     {
@@ -143,6 +121,28 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
         Assert.Equal(2, verdict.Duplicated);    // a's balance vs its trail, and total money vs committed statuses
         Assert.Equal(2, verdict.Stuck);         // t2 not completed, and b still holds t2 prepared
         Assert.False(verdict.Clean);
+    }
+
+    private static readonly TransactionOutcome CommittedT1 = new()
+    {
+        OperationId = "t1", Status = TransactionStatus.Committed, DecidedAt = DateTimeOffset.UnixEpoch, CompletedAt = DateTimeOffset.UnixEpoch,
+    };
+
+    private static TransactionOutcome AbortedT2(bool completed) => new()
+    {
+        OperationId = "t2", Status = TransactionStatus.Aborted, DecidedAt = DateTimeOffset.UnixEpoch,
+        CompletedAt = completed ? DateTimeOffset.UnixEpoch : null,
+        Reason = new AbortReason(AbortCodes.CoordinatorRecovered, "planted"),
+    };
+
+    /// <summary>Two transfers of 10 from "a" to "b", t1 and t2, each answered "committed" to its client.</summary>
+    private static (History History, TransactionRequest Transfer, ParticipantId A, ParticipantId B) TwoClientsToldCommitted()
+    {
+        var history = new History();
+        var transfer = TransactionRequest.Transfer("a", "b", 10);
+        history.Start("t1", "transfer", transfer).Add(Committed("t1"));
+        history.Start("t2", "transfer", transfer).Add(Committed("t2"));
+        return (history, transfer, new ParticipantId(ParticipantKinds.Ledger, "a"), new ParticipantId(ParticipantKinds.Ledger, "b"));
     }
 
     private static Response Committed(string id) => Response.From(Submission.First, new TransactionOutcome
