@@ -43,11 +43,27 @@ internal static class Calls
         }
     }
 
-    /// <summary>Executes a transaction exactly once under the given operation id, or under a new one if none is given.</summary>
-    public static RemoteCall Execute(string? operationId, TransactionRequest request, Output output)
+    /// <summary>
+    /// Executes a transaction exactly once under the given operation id, or under a new, time-ordered one if none is
+    /// given. A given id that carries no time needs <c>--created-at</c>: the time the id was first used, the same on
+    /// every retry, so that a retry after the retention period is refused instead of run again.
+    /// </summary>
+    public static RemoteCall Execute(string? operationId, string? createdAt, TransactionRequest request, Output output)
     {
         var id = operationId ?? Inputs.NewOperationId();
+        if (createdAt is not null)
+        {
+            request = request with { CreatedAt = Inputs.Time(createdAt, "created-at") };
+        }
+
         RequestValidator.Validate(id, request, ClientLimits, actionsByKind: null);
+        if (request.CreatedAt is null && !OperationIds.TryGetCreationTime(id, out _))
+        {
+            throw new InvalidRequestException("created-at",
+                $"required with an --op-id that carries no time ('{id}'): give the time the id was first used, e.g. "
+                + "2026-12-04T18:00:00Z, the same on every retry; or leave out --op-id to get a time-ordered id");
+        }
+
         return async (client, cancellationToken) =>
         {
             if (operationId is null)

@@ -100,8 +100,9 @@ internal sealed class Commands
         var account = Text("--account", "Ledger account to credit.");
         var amount = Text("--amount", "Whole amount in the account's unit (e.g. cents).");
         var opId = OperationId(required: false);
-        var command = new Command("deposit", "Credit a ledger account (one participant).") { account, amount, opId };
-        Run(command, (r, output) => Calls.Execute(r.GetValue(opId),
+        var createdAt = CreatedAt();
+        var command = new Command("deposit", "Credit a ledger account (one participant).") { account, amount, opId, createdAt };
+        Run(command, (r, output) => Calls.Execute(r.GetValue(opId), r.GetValue(createdAt),
             TransactionRequest.Deposit(Inputs.Key(r.GetRequiredValue(account), "account"), Inputs.Amount(r.GetRequiredValue(amount), "amount")), output));
         return command;
     }
@@ -112,11 +113,12 @@ internal sealed class Commands
         var to = Text("--to", "Ledger account to credit.");
         var amount = Text("--amount", "Whole amount in the accounts' unit (e.g. cents).");
         var opId = OperationId(required: false);
-        var command = new Command("transfer", "Move an amount between two ledger accounts, atomically.") { from, to, amount, opId };
+        var createdAt = CreatedAt();
+        var command = new Command("transfer", "Move an amount between two ledger accounts, atomically.") { from, to, amount, opId, createdAt };
         Run(command, (r, output) =>
         {
             var (debit, credit) = Inputs.TwoAccounts(r.GetRequiredValue(from), r.GetRequiredValue(to));
-            return Calls.Execute(r.GetValue(opId),
+            return Calls.Execute(r.GetValue(opId), r.GetValue(createdAt),
                 TransactionRequest.Transfer(debit, credit, Inputs.Amount(r.GetRequiredValue(amount), "amount")), output);
         });
         return command;
@@ -127,8 +129,9 @@ internal sealed class Commands
         var item = Text("--item", "Inventory item.");
         var quantity = Text("--quantity", "Whole number of items.");
         var opId = OperationId(required: false);
-        var command = new Command(name, description) { item, quantity, opId };
-        Run(command, (r, output) => Calls.Execute(r.GetValue(opId),
+        var createdAt = CreatedAt();
+        var command = new Command(name, description) { item, quantity, opId, createdAt };
+        Run(command, (r, output) => Calls.Execute(r.GetValue(opId), r.GetValue(createdAt),
             new TransactionRequest(new ParticipantOperation(ParticipantKinds.Inventory, Inputs.Key(r.GetRequiredValue(item), "item"), action,
                 Inputs.Amount(r.GetRequiredValue(quantity), "quantity"))), output));
         return command;
@@ -138,13 +141,14 @@ internal sealed class Commands
     {
         var opId = OperationId(required: true);
         var file = Text("--file", """JSON request: {"operations":[{"kind":"ledger","key":"alice","action":"debit","amount":5}, ...]}""");
-        var command = new Command("submit", "Run any set of participant operations as one transaction.") { opId, file };
+        var createdAt = CreatedAt();
+        var command = new Command("submit", "Run any set of participant operations as one transaction.") { opId, file, createdAt };
         Run(command, (r, output) =>
         {
             // The id first: it is cheaper to check than the file, and an error names one problem at a time.
             var id = r.GetRequiredValue(opId);
             RequestValidator.ValidateId(id, "operationId");
-            return Calls.Execute(id, RequestFile.Read(r.GetRequiredValue(file)), output);
+            return Calls.Execute(id, r.GetValue(createdAt), RequestFile.Read(r.GetRequiredValue(file)), output);
         });
         return command;
     }
@@ -242,8 +246,17 @@ internal sealed class Commands
     {
         Description = required
             ? "Operation id (1-128 of A-Z a-z 0-9 . _ : -). Reusing it returns the first outcome instead of running again."
-            : "Operation id (1-128 of A-Z a-z 0-9 . _ : -) [default: a new op-<16 hex>]. Reuse it to retry safely.",
+            : "Operation id (1-128 of A-Z a-z 0-9 . _ : -) [default: a new time-ordered op-<uuid v7>]. Reuse it to retry safely.",
         Required = required,
         HelpName = "id",
+    };
+
+    // An id that does not carry its own time needs it: the same value on every retry, so that a retry after the
+    // retention period is refused as expired rather than run again.
+    private static Option<string?> CreatedAt() => new("--created-at")
+    {
+        Description = "When the operation id was first used (ISO 8601, e.g. 2026-12-04T18:00:00Z); the same on every retry. "
+            + "Required with an --op-id that is not time-ordered; ids the CLI makes carry their time.",
+        HelpName = "time",
     };
 }

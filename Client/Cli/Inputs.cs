@@ -60,7 +60,15 @@ internal static class Inputs
     }
 
     /// <summary>A fresh operation id, <c>op-</c> and 16 hex digits: 64 random bits, so two runs never collide in practice.</summary>
-    public static string NewOperationId() => "op-" + Guid.NewGuid().ToString("N")[..16];
+    /// <summary>A new time-ordered id (op-{uuid v7}): it carries its creation time, so a retry needs nothing else.</summary>
+    public static string NewOperationId() => OperationIds.New();
+
+    /// <summary>An ISO 8601 time with an offset or Z, e.g. 2026-12-04T18:00:00Z.</summary>
+    public static DateTimeOffset Time(string text, string field) =>
+        DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var time)
+            ? time
+            : throw new InvalidRequestException(field, $"must be a time such as 2026-12-04T18:00:00Z; got '{Clip(text)}'");
 
     private static string Clip(string text) => text.Length <= 40 ? text : text[..40] + "...";
 }

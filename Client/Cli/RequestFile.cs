@@ -6,7 +6,8 @@ namespace OrleansTwoPc.Cli;
 
 /// <summary>
 /// Reads the request file of <c>submit</c>:
-/// <c>{"operations":[{"kind":"ledger","key":"alice","action":"debit","amount":5}, ...]}</c>.
+/// <c>{"operations":[{"kind":"ledger","key":"alice","action":"debit","amount":5}, ...]}</c>, optionally with
+/// <c>"createdAt":"2026-12-04T18:00:00Z"</c>, the operation id's creation time.
 /// </summary>
 internal static class RequestFile
 {
@@ -44,7 +45,7 @@ internal static class RequestFile
             operations.Add(new ParticipantOperation(op.Kind ?? "", op.Key ?? "", op.Action ?? "", amount));
         }
 
-        return new TransactionRequest(operations);
+        return new TransactionRequest(operations) { CreatedAt = file.CreatedAt };
     }
 
     private static string Load(string path)
@@ -97,7 +98,7 @@ internal static class RequestFile
     private static CliException Problem(string path, string message, Exception? inner = null) =>
         new("request-file", message, inner, ("file", path));
 
-    private sealed record RequestFileJson(IReadOnlyList<OperationJson?>? Operations);
+    private sealed record RequestFileJson(IReadOnlyList<OperationJson?>? Operations, DateTimeOffset? CreatedAt = null);
 
     private sealed record OperationJson(string? Kind, string? Key, string? Action, long? Amount);
 }

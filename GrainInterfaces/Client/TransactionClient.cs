@@ -28,8 +28,12 @@ public sealed class TransactionClient
 
     /// <summary>
     /// Executes <paramref name="request"/> exactly once under <paramref name="operationId"/> and returns its outcome.
+    /// The id's creation time must come with it, the same on every call for this id (also a retry by a restarted
+    /// caller): either the id is time-ordered (<see cref="OperationIds.New"/>) or <see cref="TransactionRequest.CreatedAt"/>
+    /// is set, once, when the id is created, and kept with it. This client never dates a request itself: a date made
+    /// at each call would let a retry after the retention period run again.
     /// </summary>
-    /// <exception cref="InvalidRequestException">Bad input; nothing changed.</exception>
+    /// <exception cref="InvalidRequestException">Bad input (also: no creation time); nothing changed.</exception>
     /// <exception cref="OperationConflictException">The id was used with another request; nothing changed.</exception>
     /// <exception cref="OperationExpiredException">The request is older than the retention period; nothing changed.</exception>
     /// <exception cref="OutcomeUnknownException">The deadline passed without a definite outcome.</exception>
@@ -38,8 +42,7 @@ public sealed class TransactionClient
     {
         // Catch what we can before touching the network; the coordinator re-checks everything with the server's limits.
         RequestValidator.Validate(operationId, request, new RequestLimits { MaxParticipants = int.MaxValue }, null);
-        // Dated once, before the first attempt: every retry carries the same creation time.
-        request = request.CreatedAt is null ? request with { CreatedAt = _time.GetUtcNow() } : request;
+        RequestValidator.CreationTime(operationId, request);
         var coordinator = _coordinators.Get(operationId);
         return await RetryAsync(operationId, () => coordinator.Execute(request), cancellationToken).ConfigureAwait(false);
     }

@@ -13,9 +13,20 @@ public interface ITransactionCoordinatorGrain : IGrainWithStringKey
     /// <exception cref="OperationConflictException">The id already ran with a different request; nothing changed.</exception>
     Task<TransactionOutcome> Execute(TransactionRequest request);
 
-    /// <summary>The status of this operation id: unknown, in progress, committed or aborted (with the reason).</summary>
+    /// <summary>
+    /// The status of this operation id: unknown, in progress, committed or aborted (with the reason). Stores nothing.
+    /// </summary>
     [Orleans.Concurrency.AlwaysInterleave]
     Task<TransactionOutcome> GetStatus();
+
+    /// <summary>
+    /// The decision, for a participant holding a prepared record of this id (<paramref name="createdAt"/>: the id's
+    /// creation time, as the participant has it). Never "unknown": with no record, the coordinator first makes a
+    /// presumed abort durable (reason <c>no-record</c>, with a write that fails if another activation wrote), so no
+    /// later run of this id can commit what the participant releases. "In progress" means ask again later.
+    /// </summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<TransactionOutcome> GetDecision(DateTimeOffset? createdAt);
 
     /// <summary>The whole coordinator record, for operators.</summary>
     [Orleans.Concurrency.AlwaysInterleave]
@@ -34,8 +45,11 @@ public interface ITransactionCoordinatorGrain : IGrainWithStringKey
 /// </summary>
 public interface IParticipantGrain : IGrainWithStringKey
 {
-    /// <summary>Phase 1: validate and reserve, make the prepared record durable, then vote.</summary>
-    Task<Vote> Prepare(string operationId, long epoch, ParticipantOperation operation);
+    /// <summary>
+    /// Phase 1: validate and reserve, make the prepared record durable, then vote. <paramref name="createdAt"/> is the
+    /// operation id's creation time: an operation older than the retention period is refused as expired.
+    /// </summary>
+    Task<Vote> Prepare(string operationId, long epoch, DateTimeOffset createdAt, ParticipantOperation operation);
 
     /// <summary>Phase 2 after a durable commit decision: apply the prepared operation. Idempotent.</summary>
     Task Commit(string operationId, long epoch);
@@ -48,7 +62,7 @@ public interface IParticipantGrain : IGrainWithStringKey
     Task<TransactionStatus> Abort(string operationId, long epoch);
 
     /// <summary>The single-participant path: validate and apply in one durable write. Deduplicated by operation id.</summary>
-    Task<Vote> CommitOnePhase(string operationId, long epoch, ParticipantOperation operation);
+    Task<Vote> CommitOnePhase(string operationId, long epoch, DateTimeOffset createdAt, ParticipantOperation operation);
 
     /// <summary>
     /// Sent by the coordinator after it recorded completion: drop the ended record of the operation (unless the silo

@@ -58,7 +58,7 @@ public static class RequestValidator
                 throw new InvalidRequestException(at, "must not be null");
             }
 
-            ValidateOperation(op, at, actionsByKind);
+            ValidateOperationFields(op, at, actionsByKind);
             if (!seen.Add(op.Participant))
             {
                 throw new InvalidRequestException(at, $"participant {op.Participant} appears more than once; combine its operations into one");
@@ -66,7 +66,33 @@ public static class RequestValidator
         }
     }
 
-    private static void ValidateOperation(ParticipantOperation op, string at,
+    /// <summary>
+    /// When the operation id was first created: the time a time-ordered id carries (<see cref="OperationIds"/>),
+    /// else the request's <see cref="TransactionRequest.CreatedAt"/>. One of them is required: it is what lets a retry
+    /// after the retention period be refused as expired instead of run again.
+    /// </summary>
+    public static DateTimeOffset CreationTime(string operationId, TransactionRequest request) =>
+        OperationIds.TryGetCreationTime(operationId, out var fromId) ? fromId
+        : request.CreatedAt ?? throw new InvalidRequestException("createdAt",
+            "required: set it once, when the operation id is created, and keep it with the id for every retry "
+            + "(or use a time-ordered id, OperationIds.New()); without it a retry after the retention period could run again");
+
+    /// <summary>
+    /// Validates one operation as a participant receives it: the same rules and errors as the coordinator's, with
+    /// <paramref name="field"/> naming it (e.g. <c>operation</c>, so errors say <c>operation.amount</c>).
+    /// </summary>
+    public static void ValidateOperation(ParticipantOperation? op, string field,
+        IReadOnlyDictionary<string, IReadOnlySet<string>>? actionsByKind)
+    {
+        if (op is null)
+        {
+            throw new InvalidRequestException(field, "must not be null");
+        }
+
+        ValidateOperationFields(op, field, actionsByKind);
+    }
+
+    private static void ValidateOperationFields(ParticipantOperation op, string at,
         IReadOnlyDictionary<string, IReadOnlySet<string>>? actionsByKind)
     {
         if (string.IsNullOrEmpty(op.Kind))

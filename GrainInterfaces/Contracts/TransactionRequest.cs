@@ -17,9 +17,11 @@ public sealed record TransactionRequest
     [Id(0)] public IReadOnlyList<ParticipantOperation> Operations { get; init; }
 
     /// <summary>
-    /// When the caller first created this request (its clock). A request older than the service's retention period is
-    /// refused as expired instead of executed, because its dedupe record may already be gone. Not part of the
-    /// fingerprint: retries of one request carry the same value anyway. <see cref="Client.TransactionClient"/> sets it.
+    /// When the caller created this operation id (its clock). Set it once, when the id is made, and keep it with the
+    /// id: every retry, also one by a restarted caller days later, must carry the same value. A request older than the
+    /// service's retention period is refused as expired instead of executed, because its dedupe records may be gone.
+    /// Required unless the operation id is time-ordered (<see cref="OperationIds"/>), which carries its own time. Not
+    /// part of the fingerprint.
     /// </summary>
     [Id(1)] public DateTimeOffset? CreatedAt { get; init; }
 

@@ -52,6 +52,18 @@ public static class AbortCodes
 
     /// <summary>A participant saw a newer attempt of this transaction, or the transaction already ended there.</summary>
     public const string Fenced = "fenced";
+
+    /// <summary>
+    /// A participant was asked to prepare or commit an operation created longer ago than the retention period: its
+    /// records may be gone, so it is never run (a message that late is from an attempt long decided).
+    /// </summary>
+    public const string Expired = "expired";
+
+    /// <summary>
+    /// A participant holding a prepared record asked about an operation id that has no coordinator record (it
+    /// expired, or it never began here): presumed abort, made durable before the participant was told.
+    /// </summary>
+    public const string NoRecord = "no-record";
 }
 
 /// <summary>The answer for an operation id: its status and, once decided, how it ended.</summary>

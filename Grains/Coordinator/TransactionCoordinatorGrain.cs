@@ -64,6 +64,13 @@ public sealed class TransactionCoordinatorGrain(
 
     public Task<TransactionOutcome> GetStatus() => Task.FromResult(Protocol.GetStatus());
 
+    public async Task<TransactionOutcome> GetDecision(DateTimeOffset? createdAt)
+    {
+        var outcome = Protocol.GetDecisionAsync(createdAt);
+        Watch();
+        return await outcome;
+    }
+
     public Task<CoordinatorSnapshot> Inspect() => Task.FromResult(Protocol.Inspect());
 
     public async Task<TransactionOutcome> AbortByOperator()

@@ -46,10 +46,11 @@ public abstract class ParticipantGrain<TValue> : Grain, IParticipantGrain, IPart
         }
 
         var options = ServiceProvider.GetRequiredService<IOptions<TwoPcOptions>>().Value;
-        _protocol = new ParticipantProtocol<TValue>(working, _rules, () => PersistAsync(copier, working), time, new ParticipantSettings
+        _protocol = new ParticipantProtocol<TValue>(this.GetPrimaryKeyString(), working, _rules, () => PersistAsync(copier, working), time, new ParticipantSettings
         {
             MaxPrepared = options.MaxPreparedPerParticipant,
             Retention = options.Retention,
+            MaxClockSkew = options.MaxClockSkew,
             KeepTrail = options.KeepParticipantTrail,
             Faults = ServiceProvider.GetService<IFaultInjector>() ?? NoFaults.Instance,
             PreparedChanged = (id, preparedAt) =>
@@ -82,9 +83,9 @@ public abstract class ParticipantGrain<TValue> : Grain, IParticipantGrain, IPart
         return Task.CompletedTask;
     }
 
-    public async Task<Vote> Prepare(string operationId, long epoch, ParticipantOperation operation)
+    public async Task<Vote> Prepare(string operationId, long epoch, DateTimeOffset createdAt, ParticipantOperation operation)
     {
-        var vote = await Guard(Protocol.PrepareAsync(operationId, epoch, operation));
+        var vote = await Guard(Protocol.PrepareAsync(operationId, epoch, createdAt, operation));
         WatchPrepared();
         return vote;
     }
@@ -93,8 +94,8 @@ public abstract class ParticipantGrain<TValue> : Grain, IParticipantGrain, IPart
 
     public Task<TransactionStatus> Abort(string operationId, long epoch) => Guard(Protocol.AbortAsync(operationId, epoch));
 
-    public Task<Vote> CommitOnePhase(string operationId, long epoch, ParticipantOperation operation) =>
-        Guard(Protocol.CommitOnePhaseAsync(operationId, epoch, operation));
+    public Task<Vote> CommitOnePhase(string operationId, long epoch, DateTimeOffset createdAt, ParticipantOperation operation) =>
+        Guard(Protocol.CommitOnePhaseAsync(operationId, epoch, createdAt, operation));
 
     public Task Forget(string operationId)
     {
@@ -144,7 +145,7 @@ public abstract class ParticipantGrain<TValue> : Grain, IParticipantGrain, IPart
     private async Task ResolveStaleAsync(CancellationToken cancellationToken)
     {
         var remaining = await Guard(Protocol.ResolveStaleAsync(_decisionTimeout,
-            id => GrainFactory.GetGrain<ITransactionCoordinatorGrain>(id).GetStatus()));
+            (id, createdAt) => GrainFactory.GetGrain<ITransactionCoordinatorGrain>(id).GetDecision(createdAt)));
         if (remaining == 0)
         {
             _decisionTimer?.Dispose();
@@ -164,10 +165,12 @@ public abstract class ParticipantGrain<TValue> : Grain, IParticipantGrain, IPart
         {
             await task;
         }
-        catch (Exception ex) when (ex is not ProtocolInvariantException)
+        catch (Exception ex) when (ex is not InvalidRequestException)
         {
-            // A failed write may or may not have landed, and an ETag conflict means another activation owns the state:
-            // either way this activation's memory is no longer the truth, so it goes and the next one reloads.
+            // A failed write may or may not have landed, an ETag conflict means another activation owns the state, and
+            // a broken invariant left a state that must never be written: either way this activation's memory is no
+            // longer the truth, so it goes (the protocol refuses everything until then) and the next one reloads.
+            // Bad input changed nothing and needs no reload.
             DeactivateOnIdle();
             throw;
         }

@@ -64,10 +64,17 @@ public sealed partial class CoordinatorProtocol(
         var fingerprint = request.Fingerprint();
         if (record.Phase == CoordinatorPhase.None)
         {
-            CheckAge(request);
-            record.Begin(operationId, request, fingerprint, time.GetUtcNow());
+            var createdAt = CheckAge(request);
+            record.Begin(operationId, request, fingerprint, createdAt);
             _instruments.Started.Add(1);
             return StartDriver(fresh: true);
+        }
+
+        if (record.Request is null)
+        {
+            // A presumed abort that a participant's question made durable (no request to compare): its answer stands.
+            CheckAge(request);
+            return _durable.IsDecided ? Task.FromResult(_durable with { Replayed = true }) : _decided!.Task;
         }
 
         if (!string.Equals(record.Fingerprint, fingerprint, StringComparison.Ordinal))
@@ -89,6 +96,27 @@ public sealed partial class CoordinatorProtocol(
         }
 
         return StartDriver(fresh: false);
+    }
+
+    /// <summary>
+    /// The decision for a participant holding a prepared record. With a record: its status (in progress while
+    /// undecided; the activation has resumed the record). With none, this activation must not simply say "unknown":
+    /// the participant's prepared record proves a Begin was durable once (prepares leave only after it), so either the
+    /// record expired, or this activation loaded before another one wrote it. Presumed abort is made durable first,
+    /// with a write checked against the version this activation loaded: in the second case it fails, and the
+    /// participant asks again (reaching the live record); in the first, no later run of this id can commit.
+    /// </summary>
+    public Task<TransactionOutcome> GetDecisionAsync(DateTimeOffset? createdAt)
+    {
+        if (record.Phase != CoordinatorPhase.None)
+        {
+            return record.Request is null && !_durable.IsDecided ? _decided!.Task : Task.FromResult(GetStatus());
+        }
+
+        var now = time.GetUtcNow();
+        record.PresumeAbort(operationId, createdAt ?? now, now);
+        _instruments.Recoveries.Add(1, new KeyValuePair<string, object?>("action", "presume-abort-no-record"));
+        return Start(PresumeAbortAsync);
     }
 
     public CoordinatorSnapshot Inspect() => new()
@@ -139,15 +167,34 @@ public sealed partial class CoordinatorProtocol(
         }
     }
 
-    private Task<TransactionOutcome> StartDriver(bool fresh)
+    private Task<TransactionOutcome> StartDriver(bool fresh) => Start(() => DriveAsync(fresh));
+
+    /// <summary>One driver per activation: the first call starts it, every later one joins its outcome.</summary>
+    private Task<TransactionOutcome> Start(Func<Task> drive)
     {
         if (_decided is null)
         {
             _decided = new TaskCompletionSource<TransactionOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _driver = DriveAsync(fresh);
+            _driver = drive();
         }
 
         return _decided.Task;
+    }
+
+    private async Task PresumeAbortAsync()
+    {
+        try
+        {
+            await PersistAsync();
+            LogPresumedAbort(logger, operationId);
+            _decided!.TrySetResult(_durable);
+        }
+        catch (Exception ex)
+        {
+            LogDriverFailed(logger, ex, operationId, record.Phase);
+            _decided!.TrySetException(ex);
+            throw;
+        }
     }
 
     private async Task DriveAsync(bool fresh)
@@ -159,7 +206,7 @@ public sealed partial class CoordinatorProtocol(
                 // Record and registry entry both durable before any prepare: after a crash from here on, recovery
                 // finds the transaction without waiting for the caller.
                 var (start, span) = TwoPcInstruments.StartPhase("begin", operationId);
-                await Task.WhenAll(PersistAsync(), _registry.RegisterAsync(operationId, record.CreatedAt));
+                await Task.WhenAll(PersistAsync(), _registry.RegisterAsync(operationId, time.GetUtcNow()));
                 _instruments.EndPhase("begin", start, span);
                 await _faults.AtAsync(FaultPoint.CoordinatorRecordWritten, operationId);
                 await (record.IsOnePhase ? RunOnePhaseAsync() : RunTwoPhaseAsync());
@@ -206,7 +253,7 @@ public sealed partial class CoordinatorProtocol(
     {
         try
         {
-            var vote = await participants(operation.Participant).Prepare(operationId, record.Epoch, operation)
+            var vote = await participants(operation.Participant).Prepare(operationId, record.Epoch, record.CreatedAt, operation)
                 .WaitAsync(options.PrepareTimeout, time, stopping);
             return (vote, true);
         }
@@ -222,11 +269,18 @@ public sealed partial class CoordinatorProtocol(
 
     private static readonly Vote OperatorAbort = Vote.No(AbortCodes.OperatorAbort, "aborted by an operator before it was decided");
 
-    private void CheckAge(TransactionRequest request)
+    /// <summary>
+    /// The id's creation time (from a time-ordered id or the request, <see cref="RequestValidator.CreationTime"/>),
+    /// checked: not further in the future than the allowed skew, not older than retention (its dedupe record may be
+    /// gone, so it must never run again).
+    /// </summary>
+    private DateTimeOffset CheckAge(TransactionRequest request)
     {
-        if (request.CreatedAt is not { } created)
+        var created = RequestValidator.CreationTime(operationId, request);
+        if (request.CreatedAt is { } stated && (stated - created).Duration() > options.MaxClockSkew)
         {
-            return;
+            throw new InvalidRequestException("createdAt",
+                $"is {stated:O}, but the time-ordered operation id was created at {created:O}; they must agree within {options.MaxClockSkew}");
         }
 
         var now = time.GetUtcNow();
@@ -240,6 +294,8 @@ public sealed partial class CoordinatorProtocol(
         {
             throw new OperationExpiredException(operationId, created, options.Retention);
         }
+
+        return created;
     }
 
     private async Task PersistAsync()
@@ -255,7 +311,7 @@ public sealed partial class CoordinatorProtocol(
         Vote vote;
         try
         {
-            vote = await participants(operation.Participant).CommitOnePhase(operationId, record.Epoch, operation)
+            vote = await participants(operation.Participant).CommitOnePhase(operationId, record.Epoch, record.CreatedAt, operation)
                 .WaitAsync(options.PrepareTimeout, time, stopping);
         }
         catch (Exception ex) when (!stopping.IsCancellationRequested)
@@ -398,6 +454,9 @@ public sealed partial class CoordinatorProtocol(
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Transaction {OperationId} stopped in phase {Phase}; the next activation resumes it")]
     private static partial void LogDriverFailed(ILogger logger, Exception exception, string operationId, CoordinatorPhase phase);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Transaction {OperationId}: a participant asked and there is no record; presumed abort made durable (reason no-record)")]
+    private static partial void LogPresumedAbort(ILogger logger, string operationId);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Debug, Message = "Transaction {OperationId}: message to {Participant} failed (try {Attempt}); resending in {Backoff}")]
     private static partial void LogResend(ILogger logger, Exception exception, string operationId, ParticipantId participant, int attempt, TimeSpan backoff);

@@ -50,6 +50,7 @@ public sealed class CoordinatorRecord
     /// <summary>Each participant's vote, in request order, recorded with the decision (null entries: no vote).</summary>
     [Id(7)] public List<Vote?>? Votes { get; set; }
 
+    /// <summary>When the caller created the operation id (its clock): from a time-ordered id or the request.</summary>
     [Id(8)] public DateTimeOffset CreatedAt { get; set; }
 
     [Id(9)] public DateTimeOffset? DecidedAt { get; set; }
@@ -60,8 +61,8 @@ public sealed class CoordinatorRecord
 
     public bool IsOnePhase => Request?.Operations.Count == 1;
 
-    /// <summary>None → Preparing, attempt 1.</summary>
-    public void Begin(string operationId, TransactionRequest request, string fingerprint, DateTimeOffset now)
+    /// <summary>None → Preparing, attempt 1. <paramref name="createdAt"/> is the operation id's creation time.</summary>
+    public void Begin(string operationId, TransactionRequest request, string fingerprint, DateTimeOffset createdAt)
     {
         Invariant.That(Phase == CoordinatorPhase.None, $"{operationId}: begin on a record in phase {Phase}");
         OperationId = operationId;
@@ -70,7 +71,25 @@ public sealed class CoordinatorRecord
         Phase = CoordinatorPhase.Preparing;
         Decision = TransactionStatus.InProgress;
         Epoch = 1;
-        CreatedAt = now;
+        CreatedAt = createdAt;
+    }
+
+    /// <summary>
+    /// None → Completed, aborted with reason <c>no-record</c>: a participant holds a prepared record of an id this
+    /// coordinator has no record of; presumed abort, written down so that no later run of the id can commit.
+    /// </summary>
+    public void PresumeAbort(string operationId, DateTimeOffset createdAt, DateTimeOffset now)
+    {
+        Invariant.That(Phase == CoordinatorPhase.None, $"{operationId}: presumed abort of a record in phase {Phase}");
+        OperationId = operationId;
+        Phase = CoordinatorPhase.Completed;
+        Decision = TransactionStatus.Aborted;
+        Reason = new AbortReason(AbortCodes.NoRecord,
+            "a participant held a prepared record, but this operation id had no coordinator record (expired, or never begun here); presumed abort");
+        Epoch = 1;
+        CreatedAt = createdAt;
+        DecidedAt = now;
+        CompletedAt = now;
     }
 
     /// <summary>A new activation resumes an unfinished record: a new attempt, so older attempts are fenced.</summary>

@@ -1,19 +1,32 @@
+using System.Runtime.ExceptionServices;
+
 namespace OrleansTwoPc.Protocol;
 
 /// <summary>
 /// Coalesces state writes of one grain: every caller that changed state awaits a write that started after its
 /// change, and all callers that changed state while a write was in flight share the next one. Under load one storage
 /// round trip makes many prepares durable (group commit). Single-threaded use only (a grain's turns).
+/// A failed write may or may not have landed, so from then on nothing in memory is known to be durable: every later
+/// flush and settle fails with the same error, and the activation must go (the next one reads the truth).
 /// </summary>
 internal sealed class GroupCommit(Func<Task> write)
 {
     private TaskCompletionSource? _waiting;
     private TaskCompletionSource? _writing;
     private Task? _pump;
+    private ExceptionDispatchInfo? _failed;
+
+    /// <summary>The error of the first failed write, or null while every write has landed.</summary>
+    public Exception? Failure => _failed?.SourceException;
 
     /// <summary>Completes when a write that includes every change made before this call is durable.</summary>
     public Task FlushAsync()
     {
+        if (_failed is { } failed)
+        {
+            return Task.FromException(failed.SourceException);
+        }
+
         _waiting ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var task = _waiting.Task;
         if (_pump is null || _pump.IsCompleted)
@@ -29,7 +42,9 @@ internal sealed class GroupCommit(Func<Task> write)
     /// asked for a flush, so the queued batch (or, with none queued, the one being written) covers them all; no new
     /// write is needed.
     /// </summary>
-    public Task SettleAsync() => (_waiting ?? _writing)?.Task ?? Task.CompletedTask;
+    public Task SettleAsync() => _failed is { } failed
+        ? Task.FromException(failed.SourceException)
+        : (_waiting ?? _writing)?.Task ?? Task.CompletedTask;
 
     private async Task PumpAsync()
     {
@@ -44,7 +59,11 @@ internal sealed class GroupCommit(Func<Task> write)
             }
             catch (Exception ex)
             {
+                _failed ??= ExceptionDispatchInfo.Capture(ex);
                 batch.SetException(ex);
+                // Changes queued behind the failed write rest on state that never reached storage: fail them too.
+                _waiting?.SetException(ex);
+                _waiting = null;
             }
             finally
             {

@@ -35,8 +35,8 @@ public sealed class Workload(int seed) : IChaosWorkload
     public async Task SetUpAsync(IClusterClient client, History history)
     {
         var transactions = NewClient(client, history);
-        var setup = Universe.Accounts.Select(a => (Id: $"s{seed}-setup-{a}", Kind: "setup", Request: TransactionRequest.Deposit(a, Universe.InitialBalance)))
-            .Concat(Universe.Items.Select(i => (Id: $"s{seed}-setup-{i}", Kind: "setup", Request: Restock(i, Universe.InitialStock))));
+        var setup = Universe.Accounts.Select(a => (Id: $"s{seed}-setup-{a}", Kind: "setup", Request: TransactionRequest.Deposit(a, Universe.InitialBalance) with { CreatedAt = DateTimeOffset.UtcNow }))
+            .Concat(Universe.Items.Select(i => (Id: $"s{seed}-setup-{i}", Kind: "setup", Request: Restock(i, Universe.InitialStock) with { CreatedAt = DateTimeOffset.UtcNow })));
         await Task.WhenAll(setup.Select(s => SubmitAsync(transactions, history.Start(s.Id, s.Kind, s.Request), Submission.First)));
     }
 
@@ -128,7 +128,14 @@ public sealed class Workload(int seed) : IChaosWorkload
         await SubmitAsync(transactions, record, Submission.Replay);
     }
 
+    /// <summary>A new operation: its request, dated now (the id is made now; every resubmission keeps this date).</summary>
     private static (string Kind, TransactionRequest Request) NextRequest(Random random)
+    {
+        var (kind, request) = NextOperation(random);
+        return (kind, request with { CreatedAt = DateTimeOffset.UtcNow });
+    }
+
+    private static (string Kind, TransactionRequest Request) NextOperation(Random random)
     {
         var roll = random.NextDouble();
         var count = Universe.Accounts.Count;

@@ -32,7 +32,7 @@ public sealed class TwoPcSystem(BenchCluster cluster, KeySpace keys, PhaseProbe 
     {
         var id = $"{runTag}.{context.CellTag}.{context.Worker}.{context.Sequence}";
         var request = new TransactionRequest(legs.Select(l => new ParticipantOperation(ParticipantKinds.Ledger, keys.Key(l.Account),
-            l.Delta < 0 ? LedgerActions.Debit : LedgerActions.Credit, Math.Abs(l.Delta))).ToArray());
+            l.Delta < 0 ? LedgerActions.Debit : LedgerActions.Credit, Math.Abs(l.Delta))).ToArray()) { CreatedAt = DateTimeOffset.UtcNow };
         try
         {
             var outcome = await _client.ExecuteAsync(id, request);

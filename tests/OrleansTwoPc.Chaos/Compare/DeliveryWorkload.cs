@@ -43,7 +43,7 @@ public sealed class DeliveryWorkload(int seed, Delivery delivery) : IChaosWorklo
         var transactions = Workload.NewClient(client, history);
         foreach (var bank in Banks)
         {
-            var request = TransactionRequest.Deposit(bank, BankFunds);
+            var request = TransactionRequest.Deposit(bank, BankFunds) with { CreatedAt = DateTimeOffset.UtcNow };
             var record = history.Start($"s{seed}-{Name}-setup-{bank}", "setup", request);
             record.Add(Response.From(Submission.First, await transactions.ExecuteAsync(record.Id, request)));
         }
@@ -59,7 +59,8 @@ public sealed class DeliveryWorkload(int seed, Delivery delivery) : IChaosWorklo
             var amount = random.Next(1, 1_000);
             var bank = random.NextDouble() < 0.5 ? Banks[random.Next(Banks.Count)] : null;
             var think = random.Next(0, 20);
-            var request = bank is null ? TransactionRequest.Deposit(account, amount) : TransactionRequest.Transfer(bank, account, amount);
+            var request = (bank is null ? TransactionRequest.Deposit(account, amount) : TransactionRequest.Transfer(bank, account, amount))
+                with { CreatedAt = DateTimeOffset.UtcNow };
             var intent = (index * 1_000_000) + n;
             await DeliverAsync(client, transactions, history, intent, bank is null ? "deposit" : "transfer", request);
             await Task.Delay(think, CancellationToken.None);

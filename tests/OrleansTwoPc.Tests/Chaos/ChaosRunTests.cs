@@ -139,7 +139,7 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
     private static (History History, TransactionRequest Transfer, ParticipantId A, ParticipantId B) TwoClientsToldCommitted()
     {
         var history = new History();
-        var transfer = TransactionRequest.Transfer("a", "b", 10);
+        var transfer = TransactionRequest.Transfer("a", "b", 10).Dated();
         history.Start("t1", "transfer", transfer).Add(Committed("t1"));
         history.Start("t2", "transfer", transfer).Add(Committed("t2"));
         return (history, transfer, new ParticipantId(ParticipantKinds.Ledger, "a"), new ParticipantId(ParticipantKinds.Ledger, "b"));

@@ -9,7 +9,8 @@ public sealed class AdminCommandTests(CliClusterFixture fixture)
 {
     private readonly string _gateway = fixture.Gateway;
 
-    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
+    // Time-ordered: the CLI runs an --op-id that carries its own creation time without --created-at.
+    private static string Unique(string prefix) => OperationIds.New(prefix);
 
     private Task<CliResult> Cli(params string[] args) => CliRunner.AtAsync(_gateway, args);
 
@@ -17,7 +18,7 @@ public sealed class AdminCommandTests(CliClusterFixture fixture)
     {
         var account = Unique("acct");
         Assert.Equal(TransactionStatus.Committed,
-            (await fixture.Transactions.ExecuteAsync(Unique("fund"), TransactionRequest.Deposit(account, amount))).Status);
+            (await fixture.Transactions.ExecuteAsync(Unique("fund"), TransactionRequest.Deposit(account, amount).Dated())).Status);
         return account;
     }
 
@@ -93,7 +94,7 @@ public sealed class AdminCommandTests(CliClusterFixture fixture)
         var op = Unique("held");
         // Held after the commit decision, before phase 2: both participants keep their prepared records.
         var stall = fixture.Stalls.Arm(op, FaultPoint.DecisionWritten);
-        var execute = fixture.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(alice, bob, 30));
+        var execute = fixture.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(alice, bob, 30).Dated());
         await stall.Reached.WaitAsync(TimeSpan.FromSeconds(30));
 
         var held = await Cli("participant", "ledger", alice);
@@ -115,7 +116,7 @@ public sealed class AdminCommandTests(CliClusterFixture fixture)
         Assert.Equal($"ledger/{alice}: balance=70 held=0 incoming=0", lines[0]);
         Assert.Equal("prepared: 0", lines[1]);
         Assert.Equal("ended: 2 remembered", lines[2]);
-        Assert.Matches(@"^  fund-\w+  committed  credit 100  20\d\d-", lines[3]);
+        Assert.Matches(@"^  fund-[\w-]+  committed  credit 100  20\d\d-", lines[3]);
         Assert.Matches($@"^  {op}  committed  debit 30    20\d\d-", lines[4]);
 
         var json = JsonNode.Parse((await Cli("--json", "participant", "ledger", alice, "--trail")).Stdout)!;
@@ -136,8 +137,8 @@ public sealed class AdminCommandTests(CliClusterFixture fixture)
         var second = fixture.Stalls.Arm(decided, FaultPoint.DecisionWritten);
         var runs = new[]
         {
-            fixture.Transactions.ExecuteAsync(undecided, TransactionRequest.Transfer(alice, Unique("acct"), 5)),
-            Task.Delay(50).ContinueWith(_ => fixture.Transactions.ExecuteAsync(decided, TransactionRequest.Transfer(bob, Unique("acct"), 5)),
+            fixture.Transactions.ExecuteAsync(undecided, TransactionRequest.Transfer(alice, Unique("acct"), 5).Dated()),
+            Task.Delay(50).ContinueWith(_ => fixture.Transactions.ExecuteAsync(decided, TransactionRequest.Transfer(bob, Unique("acct"), 5).Dated()),
                 TaskScheduler.Default).Unwrap(),
         };
         await first.Reached.WaitAsync(TimeSpan.FromSeconds(30));
@@ -182,7 +183,7 @@ public sealed class AdminCommandTests(CliClusterFixture fixture)
         var bob = Unique("acct");
         var op = Unique("stuck");
         var stall = fixture.Stalls.Arm(op, FaultPoint.CoordinatorRecordWritten);
-        var execute = fixture.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(alice, bob, 30));
+        var execute = fixture.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(alice, bob, 30).Dated());
         await stall.Reached.WaitAsync(TimeSpan.FromSeconds(30));
 
         var run = await Cli("resolve", op, "--abort");
@@ -203,7 +204,7 @@ public sealed class AdminCommandTests(CliClusterFixture fixture)
         var alice = await FundedAccountAsync(100);
         var op = Unique("decided");
         var stall = fixture.Stalls.Arm(op, FaultPoint.DecisionWritten);
-        var execute = fixture.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(alice, Unique("acct"), 30));
+        var execute = fixture.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(alice, Unique("acct"), 30).Dated());
         await stall.Reached.WaitAsync(TimeSpan.FromSeconds(30));
 
         // Decided commit, phase 2 not started: the commit stands.

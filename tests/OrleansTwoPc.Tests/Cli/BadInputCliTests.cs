@@ -45,6 +45,11 @@ public sealed class BadInputCliTests : IDisposable
         { "operation id with a slash", ["transfer", "--from", "a", "--to", "b", "--amount", "1", "--op-id", "slash/inside"], $"invalid input: operationId: {IdRule}; got 'slash/inside'" },
         { "operation id with non-ASCII", ["reserve", "--item", "w", "--quantity", "1", "--op-id", "ünicode"], $"invalid input: operationId: {IdRule}; got 'ünicode'" },
         { "status of an ill-formed id", ["status", "a b"], $"invalid input: operationId: {IdRule}; got 'a b'" },
+        { "an id that carries no time, without --created-at", ["deposit", "--account", "a", "--amount", "1", "--op-id", "d1"],
+            "invalid input: created-at: required with an --op-id that carries no time ('d1'): give the time the id was first used, e.g. "
+            + "2026-12-04T18:00:00Z, the same on every retry; or leave out --op-id to get a time-ordered id" },
+        { "--created-at that is not a time", ["transfer", "--from", "a", "--to", "b", "--amount", "1", "--op-id", "t1", "--created-at", "yesterday"],
+            "invalid input: created-at: must be a time such as 2026-12-04T18:00:00Z; got 'yesterday'" },
 
         // Participant keys, named by the option that carried them.
         { "empty account", ["deposit", "--account", "", "--amount", "1"], $"invalid input: account: {IdRule}; got an empty string" },
@@ -100,7 +105,7 @@ public sealed class BadInputCliTests : IDisposable
         { "not JSON at all", "operations: 1", "request file '{0}' is not a valid request: malformed JSON at line 1, $" },
         { "JSON null", "null", "request file '{0}' holds null; expected " + Shape },
         { "unknown property", """{"operations":[{"kind":"ledger","key":"a","action":"credit","amount":5,"memo":"x"}]}""", "request file '{0}' is not a valid request: unknown property at line 1, $.operations[0].memo" },
-        { "createdAt in the file", """{"operations":[{"kind":"ledger","key":"a","action":"credit","amount":5}],"createdAt":"2020-01-01T00:00:00Z"}""", "request file '{0}' is not a valid request: unknown property at line 1, $.createdAt" },
+        { "createdAt not a time", """{"operations":[{"kind":"ledger","key":"a","action":"credit","amount":5}],"createdAt":"yesterday"}""", "request file '{0}' is not a valid request: wrong type of value; expected " + Shape + " at line 1, $.createdAt" },
         { "wrong type of value", """{"operations":{"kind":"ledger"}}""", "request file '{0}' is not a valid request: wrong type of value; expected " + Shape + " at line 1, $.operations" },
         { "fractional amount", """{"operations":[{"kind":"ledger","key":"a","action":"credit","amount":1.5}]}""", $"request file '{{0}}' is not a valid request: amount {AmountRule} at line 1, $.operations[0].amount" },
         { "overflowing amount", """{"operations":[{"kind":"ledger","key":"a","action":"credit","amount":99999999999999999999}]}""", $"request file '{{0}}' is not a valid request: amount {AmountRule} at line 1, $.operations[0].amount" },
@@ -216,7 +221,7 @@ public sealed class BadInputCliTests : IDisposable
     {
         var port = CliClusterFixture.FreePort();
         var clock = Stopwatch.StartNew();
-        var run = (await CliRunner.RunAsync("--gateway", $"127.0.0.1:{port}", "--connect-timeout", "1", "deposit", "--account", "a", "--amount", "1", "--op-id", "u1")).Exits(1);
+        var run = (await CliRunner.RunAsync("--gateway", $"127.0.0.1:{port}", "--connect-timeout", "1", "deposit", "--account", "a", "--amount", "1", "--op-id", "u1", "--created-at", "2026-12-04T18:00:00Z")).Exits(1);
         clock.Stop();
 
         // The cause is added when a dial failed within the timeout; a slow start can use up the one second first.

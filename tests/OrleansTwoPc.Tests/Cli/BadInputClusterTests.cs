@@ -18,7 +18,10 @@ public sealed class BadInputClusterTests(CliClusterFixture fixture) : IDisposabl
 
     public void Dispose() => _folder.Dispose();
 
-    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
+    // Time-ordered: the CLI runs an --op-id that carries its own creation time without --created-at.
+    private static string Unique(string prefix) => OperationIds.New(prefix);
+
+    private static string Plain(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
 
     private Task<CliResult> Cli(params string[] args) => CliRunner.AtAsync(fixture.Gateway, args);
 
@@ -32,7 +35,7 @@ public sealed class BadInputClusterTests(CliClusterFixture fixture) : IDisposabl
     private async Task<string> FundedAccountAsync(long amount)
     {
         var account = Unique("acct");
-        await fixture.Transactions.ExecuteAsync(Unique("fund"), TransactionRequest.Deposit(account, amount));
+        await fixture.Transactions.ExecuteAsync(Unique("fund"), TransactionRequest.Deposit(account, amount).Dated());
         return account;
     }
 
@@ -43,23 +46,23 @@ public sealed class BadInputClusterTests(CliClusterFixture fixture) : IDisposabl
     /// <summary>What a library caller gets for each ill-formed request: the field and the rule, word for word.</summary>
     public static TheoryData<string, string, TransactionRequest, string, string> LibraryCases() => new()
     {
-        { "empty operation id", "", TransactionRequest.Deposit("a", 5), "operationId", $"{IdRule}; got an empty string" },
-        { "oversized operation id", new string('x', 129), TransactionRequest.Deposit("a", 5), "operationId", $"{IdRule}; got 129 characters" },
-        { "ill-formed operation id", "has space", TransactionRequest.Deposit("a", 5), "operationId", $"{IdRule}; got 'has space'" },
-        { "empty key", "lib-1", new TransactionRequest(Credit("")), "operations[0].key", $"{IdRule}; got an empty string" },
-        { "ill-formed key", "lib-2", new TransactionRequest(Credit("a b")), "operations[0].key", $"{IdRule}; got 'a b'" },
-        { "oversized key", "lib-3", new TransactionRequest(Credit(new string('k', 129))), "operations[0].key", $"{IdRule}; got 129 characters" },
-        { "empty kind", "lib-4", new TransactionRequest(new ParticipantOperation("", "a", "credit", 5)), "operations[0].kind", "must not be empty" },
-        { "unknown kind", "lib-5", new TransactionRequest(new ParticipantOperation("wallet", "a", "credit", 5)), "operations[0].kind", "unknown participant kind 'wallet'; known kinds: inventory, ledger" },
-        { "empty action", "lib-6", new TransactionRequest(new ParticipantOperation("ledger", "a", "", 5)), "operations[0].action", "must not be empty" },
-        { "unknown action", "lib-7", new TransactionRequest(new ParticipantOperation("ledger", "a", "steal", 5)), "operations[0].action", "'steal' is not an action of kind 'ledger'; allowed: credit, debit" },
-        { "zero amount", "lib-8", new TransactionRequest(Credit("a", 0)), "operations[0].amount", "must be between 1 and 1000000000000000; got 0" },
-        { "negative amount", "lib-9", new TransactionRequest(Credit("a", -5)), "operations[0].amount", "must be between 1 and 1000000000000000; got -5" },
-        { "overflowing amount", "lib-10", new TransactionRequest(Credit("a", long.MaxValue)), "operations[0].amount", "must be between 1 and 1000000000000000; got 9223372036854775807" },
-        { "the same participant twice", "lib-11", new TransactionRequest(Credit("a"), new ParticipantOperation("ledger", "a", "debit", 5)), "operations[1]", "participant ledger/a appears more than once; combine its operations into one" },
-        { "too many participants", "lib-12", new TransactionRequest(Enumerable.Range(0, 17).Select(i => Credit($"p{i}")).ToArray()), "operations", "names 17 participants; at most 16 are allowed" },
-        { "no participants", "lib-13", new TransactionRequest([]), "operations", "must name at least one participant" },
-        { "null operation", "lib-14", new TransactionRequest([null!]), "operations[0]", "must not be null" },
+        { "empty operation id", "", TransactionRequest.Deposit("a", 5).Dated(), "operationId", $"{IdRule}; got an empty string" },
+        { "oversized operation id", new string('x', 129), TransactionRequest.Deposit("a", 5).Dated(), "operationId", $"{IdRule}; got 129 characters" },
+        { "ill-formed operation id", "has space", TransactionRequest.Deposit("a", 5).Dated(), "operationId", $"{IdRule}; got 'has space'" },
+        { "empty key", "lib-1", new TransactionRequest(Credit("")).Dated(), "operations[0].key", $"{IdRule}; got an empty string" },
+        { "ill-formed key", "lib-2", new TransactionRequest(Credit("a b")).Dated(), "operations[0].key", $"{IdRule}; got 'a b'" },
+        { "oversized key", "lib-3", new TransactionRequest(Credit(new string('k', 129))).Dated(), "operations[0].key", $"{IdRule}; got 129 characters" },
+        { "empty kind", "lib-4", new TransactionRequest(new ParticipantOperation("", "a", "credit", 5)).Dated(), "operations[0].kind", "must not be empty" },
+        { "unknown kind", "lib-5", new TransactionRequest(new ParticipantOperation("wallet", "a", "credit", 5)).Dated(), "operations[0].kind", "unknown participant kind 'wallet'; known kinds: inventory, ledger" },
+        { "empty action", "lib-6", new TransactionRequest(new ParticipantOperation("ledger", "a", "", 5)).Dated(), "operations[0].action", "must not be empty" },
+        { "unknown action", "lib-7", new TransactionRequest(new ParticipantOperation("ledger", "a", "steal", 5)).Dated(), "operations[0].action", "'steal' is not an action of kind 'ledger'; allowed: credit, debit" },
+        { "zero amount", "lib-8", new TransactionRequest(Credit("a", 0)).Dated(), "operations[0].amount", "must be between 1 and 1000000000000000; got 0" },
+        { "negative amount", "lib-9", new TransactionRequest(Credit("a", -5)).Dated(), "operations[0].amount", "must be between 1 and 1000000000000000; got -5" },
+        { "overflowing amount", "lib-10", new TransactionRequest(Credit("a", long.MaxValue)).Dated(), "operations[0].amount", "must be between 1 and 1000000000000000; got 9223372036854775807" },
+        { "the same participant twice", "lib-11", new TransactionRequest(Credit("a"), new ParticipantOperation("ledger", "a", "debit", 5)).Dated(), "operations[1]", "participant ledger/a appears more than once; combine its operations into one" },
+        { "too many participants", "lib-12", new TransactionRequest(Enumerable.Range(0, 17).Select(i => Credit($"p{i}")).ToArray()).Dated(), "operations", "names 17 participants; at most 16 are allowed" },
+        { "no participants", "lib-13", new TransactionRequest([]).Dated(), "operations", "must name at least one participant" },
+        { "null operation", "lib-14", new TransactionRequest([null!]).Dated(), "operations[0]", "must not be null" },
     };
 
     [Theory]
@@ -85,7 +88,7 @@ public sealed class BadInputClusterTests(CliClusterFixture fixture) : IDisposabl
         Assert.Equal("invalid input: operations[0].kind: unknown participant kind 'wallet'; known kinds: inventory, ledger", run.Err);
         Assert.Equal(TransactionStatus.Unknown, (await fixture.Transactions.GetStatusAsync(op)).Status);
         var error = await Assert.ThrowsAsync<InvalidRequestException>(() => fixture.Transactions.ExecuteAsync(op,
-            new TransactionRequest(new ParticipantOperation("wallet", "a", "credit", 5))));
+            new TransactionRequest(new ParticipantOperation("wallet", "a", "credit", 5)).Dated()));
         Assert.Equal(("operations[0].kind", "unknown participant kind 'wallet'; known kinds: inventory, ledger"), (error.Field, error.Rule));
     }
 
@@ -131,7 +134,7 @@ public sealed class BadInputClusterTests(CliClusterFixture fixture) : IDisposabl
         Assert.Equal($$$"""{"error":{"type":"operation-conflict","operationId":"{{{op}}}","message":"operation id '{{{op}}}' was already used with a different request; nothing was changed"}}""", json.Out);
         Assert.Equal(70, await fixture.Transactions.GetBalanceAsync(alice));
         var error = await Assert.ThrowsAsync<OperationConflictException>(() =>
-            fixture.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(alice, bob, 31)));
+            fixture.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(alice, bob, 31).Dated()));
         Assert.Equal(op, error.OperationId);
     }
 
@@ -142,7 +145,7 @@ public sealed class BadInputClusterTests(CliClusterFixture fixture) : IDisposabl
         var alice = await FundedAccountAsync(100);
         var held = Unique("held");
         var stall = fixture.Stalls.Arm(held, FaultPoint.DecisionWritten);
-        var first = fixture.Transactions.ExecuteAsync(held, TransactionRequest.Transfer(alice, Unique("acct"), 10));
+        var first = fixture.Transactions.ExecuteAsync(held, TransactionRequest.Transfer(alice, Unique("acct"), 10).Dated());
         await stall.Reached.WaitAsync(TimeSpan.FromSeconds(30));
 
         var op = Unique("busy");
@@ -193,7 +196,7 @@ public sealed class BadInputClusterTests(CliClusterFixture fixture) : IDisposabl
         var client = new TransactionClient(fixture.Client, new TransactionClientOptions { Deadline = TimeSpan.FromSeconds(1) });
         try
         {
-            var error = await Assert.ThrowsAsync<OutcomeUnknownException>(() => client.ExecuteAsync(op, TransactionRequest.Transfer(alice, Unique("acct"), 5)));
+            var error = await Assert.ThrowsAsync<OutcomeUnknownException>(() => client.ExecuteAsync(op, TransactionRequest.Transfer(alice, Unique("acct"), 5).Dated()));
             Assert.Equal(op, error.OperationId);
             Assert.IsType<TimeoutException>(error.InnerException);
         }
@@ -209,9 +212,9 @@ public sealed class BadInputClusterTests(CliClusterFixture fixture) : IDisposabl
         // A client whose clock says eight days ago: the request it dates is older than the 7-day retention.
         var past = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow - TimeSpan.FromDays(8));
         var client = new TransactionClient(fixture.Client, time: past);
-        var op = Unique("old");
+        var op = Plain("old"); // an id with no time of its own: the request's CreatedAt dates it
 
-        var error = await Assert.ThrowsAsync<OperationExpiredException>(() => client.ExecuteAsync(op, TransactionRequest.Deposit(Unique("acct"), 5)));
+        var error = await Assert.ThrowsAsync<OperationExpiredException>(() => client.ExecuteAsync(op, TransactionRequest.Deposit(Unique("acct"), 5).Dated(past.GetUtcNow())));
 
         Assert.Equal(op, error.OperationId);
         Assert.Matches($@"^operation id '{op}' was created at 20\d\d-\d\d-\d\dT[\d:.]+\+00:00, longer ago than the retention period \(7\.00:00:00\); refused, nothing changed$", error.Message);
@@ -231,7 +234,7 @@ public sealed class BadInputClusterTests(CliClusterFixture fixture) : IDisposabl
         var ahead = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow + TimeSpan.FromHours(1));
         var client = new TransactionClient(fixture.Client, time: ahead);
 
-        var error = await Assert.ThrowsAsync<InvalidRequestException>(() => client.ExecuteAsync(Unique("ahead"), TransactionRequest.Deposit(Unique("acct"), 5)));
+        var error = await Assert.ThrowsAsync<InvalidRequestException>(() => client.ExecuteAsync(Plain("ahead"), TransactionRequest.Deposit(Unique("acct"), 5).Dated(ahead.GetUtcNow())));
 
         Assert.Equal("createdAt", error.Field);
         Assert.Matches(@"^is 3[56]\d\d s in the future; client and silo clocks may differ by at most 00:05:00$", error.Rule);

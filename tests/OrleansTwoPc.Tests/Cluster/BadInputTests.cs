@@ -10,17 +10,17 @@ public sealed class BadInputTests(MemoryClusterFixture fixture)
 
     public static TheoryData<string, string, TransactionRequest> BadRequests() => new()
     {
-        { "unknown kind", "operations[0].kind", new TransactionRequest(new ParticipantOperation("wallet", "a", "credit", 1)) },
-        { "unknown action", "operations[0].action", new TransactionRequest(new ParticipantOperation(ParticipantKinds.Ledger, "a", "steal", 1)) },
-        { "zero amount", "operations[0].amount", new TransactionRequest(Credit("a", 0)) },
-        { "negative amount", "operations[0].amount", new TransactionRequest(Credit("a", -5)) },
-        { "overflowing amount", "operations[0].amount", new TransactionRequest(Credit("a", long.MaxValue)) },
-        { "empty key", "operations[0].key", new TransactionRequest(Credit("")) },
-        { "oversized key", "operations[0].key", new TransactionRequest(Credit(new string('k', 129))) },
-        { "ill-formed key", "operations[0].key", new TransactionRequest(Credit("a b")) },
-        { "same participant twice", "operations[1]", new TransactionRequest(Credit("a"), new ParticipantOperation(ParticipantKinds.Ledger, "a", LedgerActions.Debit, 1)) },
-        { "too many participants", "operations", new TransactionRequest(Enumerable.Range(0, 17).Select(i => Credit($"p{i}")).ToArray()) },
-        { "no participants", "operations", new TransactionRequest([]) },
+        { "unknown kind", "operations[0].kind", new TransactionRequest(new ParticipantOperation("wallet", "a", "credit", 1)).Dated() },
+        { "unknown action", "operations[0].action", new TransactionRequest(new ParticipantOperation(ParticipantKinds.Ledger, "a", "steal", 1)).Dated() },
+        { "zero amount", "operations[0].amount", new TransactionRequest(Credit("a", 0)).Dated() },
+        { "negative amount", "operations[0].amount", new TransactionRequest(Credit("a", -5)).Dated() },
+        { "overflowing amount", "operations[0].amount", new TransactionRequest(Credit("a", long.MaxValue)).Dated() },
+        { "empty key", "operations[0].key", new TransactionRequest(Credit("")).Dated() },
+        { "oversized key", "operations[0].key", new TransactionRequest(Credit(new string('k', 129))).Dated() },
+        { "ill-formed key", "operations[0].key", new TransactionRequest(Credit("a b")).Dated() },
+        { "same participant twice", "operations[1]", new TransactionRequest(Credit("a"), new ParticipantOperation(ParticipantKinds.Ledger, "a", LedgerActions.Debit, 1)).Dated() },
+        { "too many participants", "operations", new TransactionRequest(Enumerable.Range(0, 17).Select(i => Credit($"p{i}")).ToArray()).Dated() },
+        { "no participants", "operations", new TransactionRequest([]).Dated() },
     };
 
     [Theory]
@@ -34,7 +34,7 @@ public sealed class BadInputTests(MemoryClusterFixture fixture)
         Assert.Equal(TransactionStatus.Unknown, (await _cluster.Coordinator(op).GetStatus()).Status);
 
         // The id stays usable for a good request.
-        var ok = await _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Deposit($"acct-{Guid.NewGuid():N}", 1));
+        var ok = await _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Deposit($"acct-{Guid.NewGuid():N}", 1).Dated());
         Assert.Equal(TransactionStatus.Committed, ok.Status);
     }
 
@@ -46,7 +46,7 @@ public sealed class BadInputTests(MemoryClusterFixture fixture)
     public async Task Ill_formed_operation_ids_are_refused_before_any_call(string id)
     {
         var error = await Assert.ThrowsAsync<InvalidRequestException>(
-            () => _cluster.Transactions.ExecuteAsync(id, TransactionRequest.Deposit("a", 1)));
+            () => _cluster.Transactions.ExecuteAsync(id, TransactionRequest.Deposit("a", 1).Dated()));
         Assert.Equal("operationId", error.Field);
     }
 
@@ -54,7 +54,7 @@ public sealed class BadInputTests(MemoryClusterFixture fixture)
     public async Task Oversized_operation_id_is_refused_by_the_coordinator_too()
     {
         var id = new string('x', 129);
-        var error = await Assert.ThrowsAsync<InvalidRequestException>(() => _cluster.Coordinator(id).Execute(TransactionRequest.Deposit("a", 1)));
+        var error = await Assert.ThrowsAsync<InvalidRequestException>(() => _cluster.Coordinator(id).Execute(TransactionRequest.Deposit("a", 1).Dated()));
         Assert.Equal("operationId", error.Field);
         Assert.Contains("129 characters", error.Rule, StringComparison.Ordinal);
     }

@@ -51,7 +51,7 @@ public sealed class CrashTests
         await FundAsync(cluster, placed);
         plan.OperationId = placed.OperationId;
 
-        var run = cluster.Transactions.ExecuteAsync(placed.OperationId, TransactionRequest.Transfer(placed.From, placed.To, 30));
+        var run = cluster.Transactions.ExecuteAsync(placed.OperationId, TransactionRequest.Transfer(placed.From, placed.To, 30).Dated());
         var stoppedAt = await plan.Hit.WaitAsync(TimeSpan.FromSeconds(30));
         var target = victim == Victim.Coordinator ? placed.CoordinatorHost : placed.FromHost;
         if (target.Equals(stoppedAt) is false && IsParticipantPoint(point) && victim == Victim.Participant)
@@ -92,7 +92,7 @@ public sealed class CrashTests
     {
         for (var attempt = 1; ; attempt++)
         {
-            var funding = await cluster.Transactions.ExecuteAsync($"fund{attempt}-{placed.OperationId}", TransactionRequest.Deposit(placed.From, 100));
+            var funding = await cluster.Transactions.ExecuteAsync($"fund{attempt}-{placed.OperationId}", TransactionRequest.Deposit(placed.From, 100).Dated());
             if (funding.Status == TransactionStatus.Committed)
             {
                 return;

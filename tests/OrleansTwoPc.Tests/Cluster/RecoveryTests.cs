@@ -23,11 +23,11 @@ public sealed class RecoveryTests
             ["TwoPc:DecisionTimeout"] = "00:00:01",
         }, configureSilo: silo => silo.Services.AddSingleton<IFaultInjector>(sp => new PlannedFaults(plan, sp.GetRequiredService<ILocalSiloDetails>())));
         var placed = await Placement.FindAsync(cluster);
-        await cluster.Transactions.ExecuteAsync($"fund-{placed.OperationId}", TransactionRequest.Deposit(placed.From, 100));
+        await cluster.Transactions.ExecuteAsync($"fund-{placed.OperationId}", TransactionRequest.Deposit(placed.From, 100).Dated());
         plan.OperationId = placed.OperationId;
 
         // One attempt, no retry: the caller gives up when the coordinator's silo dies.
-        var call = cluster.Coordinator(placed.OperationId).Execute(TransactionRequest.Transfer(placed.From, placed.To, 30));
+        var call = cluster.Coordinator(placed.OperationId).Execute(TransactionRequest.Transfer(placed.From, placed.To, 30).Dated());
         var stoppedAt = await plan.Hit.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(placed.CoordinatorHost, stoppedAt);
         await cluster.KillAsync(stoppedAt);
@@ -47,8 +47,8 @@ public sealed class RecoveryTests
         var plan = new FaultPlan { Point = point, OperationId = "stranded" };
         var first = await TwoPcCluster.StartAsync(2, folder.Path, configureSilo: silo =>
             silo.Services.AddSingleton<IFaultInjector>(sp => new PlannedFaults(plan, sp.GetRequiredService<ILocalSiloDetails>())));
-        await first.Transactions.ExecuteAsync("fund", TransactionRequest.Deposit("alice", 100));
-        _ = first.Coordinator("stranded").Execute(TransactionRequest.Transfer("alice", "bob", 30));
+        await first.Transactions.ExecuteAsync("fund", TransactionRequest.Deposit("alice", 100).Dated());
+        _ = first.Coordinator("stranded").Execute(TransactionRequest.Transfer("alice", "bob", 30).Dated());
         await plan.Hit.WaitAsync(TimeSpan.FromSeconds(30));
         foreach (var silo in first.Inner.Silos.ToList())
         {

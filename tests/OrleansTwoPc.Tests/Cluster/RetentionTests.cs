@@ -49,6 +49,49 @@ public sealed class RetentionTests
         Assert.Equal(5, await cluster.Ledger("acct0").GetBalance());
     }
 
+    /// <summary>
+    /// Issue 12, hole 2: a caller retries a purged id with the request it kept. The id's creation time comes with it
+    /// (a time-ordered id, or the request's CreatedAt, set once), so the retry is refused as expired, never run again;
+    /// and the record is kept for retention plus the allowed clock skew, so no retry that could be accepted finds it gone.
+    /// </summary>
+    [Fact]
+    public async Task A_retry_of_a_purged_id_never_runs_again()
+    {
+        using var folder = new TempFolder();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var cluster = await TwoPcCluster.StartAsync(2, folder.Path,
+            new Dictionary<string, string?> { ["TwoPc:RetentionSweepInterval"] = "3650.00:00:00" },
+            configureSilo: silo => silo.Services.AddSingleton<TimeProvider>(clock));
+        var transactions = new Client.TransactionClient(cluster.Client, time: clock);
+        var timeOrdered = OperationIds.New("p", clock);
+        var dated = "p-dated";
+        var deposit = TransactionRequest.Deposit("purged", 10);
+
+        // Undated, with an id that carries no time: refused before anything runs.
+        var undated = await Assert.ThrowsAsync<InvalidRequestException>(() => transactions.ExecuteAsync("p-undated", deposit));
+        Assert.Equal("createdAt", undated.Field);
+        await transactions.ExecuteAsync(timeOrdered, deposit);
+        await transactions.ExecuteAsync(dated, deposit with { CreatedAt = clock.GetUtcNow() });
+        var sweeper = cluster.Inner.Silos[0].ServiceProvider.GetRequiredService<RetentionSweeper>();
+
+        // Past retention but within the skew the silos allow: the records stay, a retry is answered from them.
+        clock.Advance(TimeSpan.FromDays(7) + TimeSpan.FromMinutes(1));
+        Assert.Equal(0, await sweeper.SweepOnceAsync());
+        Assert.True((await transactions.ExecuteAsync(timeOrdered, deposit)).Replayed);
+
+        clock.Advance(TimeSpan.FromDays(1));
+        Assert.Equal(2, await sweeper.SweepOnceAsync());
+        foreach (var id in new[] { timeOrdered, dated })
+        {
+            await cluster.Inner.DeactivateAsync(GrainId.Create(TransactionCoordinatorGrain.GrainTypeName, id));
+        }
+
+        await Assert.ThrowsAsync<OperationExpiredException>(() => transactions.ExecuteAsync(timeOrdered, deposit));
+        await Assert.ThrowsAsync<OperationExpiredException>(() =>
+            transactions.ExecuteAsync(dated, deposit with { CreatedAt = clock.GetUtcNow() - TimeSpan.FromDays(8) }));
+        Assert.Equal(20, await cluster.Ledger("purged").GetBalance());
+    }
+
     private static async Task<long> CountRowsAsync(string folder, string stateName)
     {
         await using var connection = new SqliteConnection($"Data Source={Path.Combine(folder, "orleanstwopc.db")}");

@@ -16,7 +16,7 @@ public abstract class TransactionScenarios(ClusterFixture fixture)
     private async Task<string> FundAsync(long amount)
     {
         var account = Id("acct");
-        var outcome = await _cluster.Transactions.ExecuteAsync(Id("fund"), TransactionRequest.Deposit(account, amount));
+        var outcome = await _cluster.Transactions.ExecuteAsync(Id("fund"), TransactionRequest.Deposit(account, amount).Dated());
         Assert.Equal(TransactionStatus.Committed, outcome.Status);
         return account;
     }
@@ -30,7 +30,7 @@ public abstract class TransactionScenarios(ClusterFixture fixture)
             var from = await FundAsync(100);
             var to = Id("acct");
             var op = Id("t");
-            var outcome = await _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(from, to, 30));
+            var outcome = await _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(from, to, 30).Dated());
             Assert.Equal(TransactionStatus.Committed, outcome.Status);
             Assert.False(outcome.Replayed);
             await _cluster.WaitCompletedAsync(op);
@@ -52,14 +52,14 @@ public abstract class TransactionScenarios(ClusterFixture fixture)
         var others = Enumerable.Range(0, 40).Select(_ => Id("acct")).ToArray();
         var ids = others.Select(_ => Id("t")).ToArray();
         // Concurrent transfers out of one account, plus retries of each id: every id applies once.
-        var outcomes = await Task.WhenAll(ids.Select((id, i) => _cluster.Transactions.ExecuteAsync(id, TransactionRequest.Transfer(hot, others[i], 10))));
+        var outcomes = await Task.WhenAll(ids.Select((id, i) => _cluster.Transactions.ExecuteAsync(id, TransactionRequest.Transfer(hot, others[i], 10).Dated())));
         Assert.All(outcomes, o => Assert.Equal(TransactionStatus.Committed, o.Status));
         foreach (var id in ids)
         {
             await _cluster.WaitCompletedAsync(id);
         }
 
-        var retries = await Task.WhenAll(ids.Select((id, i) => _cluster.Transactions.ExecuteAsync(id, TransactionRequest.Transfer(hot, others[i], 10))));
+        var retries = await Task.WhenAll(ids.Select((id, i) => _cluster.Transactions.ExecuteAsync(id, TransactionRequest.Transfer(hot, others[i], 10).Dated())));
         Assert.All(retries, o => Assert.True(o.Replayed && o.Status == TransactionStatus.Committed));
 
         // The coordinators tell the participants to forget once they completed (one-way messages: wait for them).
@@ -81,13 +81,13 @@ public abstract class TransactionScenarios(ClusterFixture fixture)
         var from = await FundAsync(100);
         var to = Id("acct");
         var op = Id("t");
-        var first = await _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(from, to, 30));
+        var first = await _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(from, to, 30).Dated());
         await _cluster.WaitCompletedAsync(op);
 
         // Every idle activation goes: the retry must rebuild the coordinator (request included) from storage.
         await _cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
 
-        var replay = await _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(from, to, 30));
+        var replay = await _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(from, to, 30).Dated());
         Assert.True(replay.Replayed);
         Assert.Equal((first.Status, first.DecidedAt), (replay.Status, replay.DecidedAt));
         Assert.Equal(TransactionStatus.Committed, (await _cluster.Transactions.GetStatusAsync(op)).Status);
@@ -103,7 +103,7 @@ public abstract class TransactionScenarios(ClusterFixture fixture)
         var op = Id("t");
         var outcome = await _cluster.Transactions.ExecuteAsync(op, new TransactionRequest(
             new ParticipantOperation(ParticipantKinds.Ledger, rich, LedgerActions.Credit, 100),
-            new ParticipantOperation(ParticipantKinds.Ledger, poor, LedgerActions.Debit, 100)));
+            new ParticipantOperation(ParticipantKinds.Ledger, poor, LedgerActions.Debit, 100)).Dated());
 
         Assert.Equal(TransactionStatus.Aborted, outcome.Status);
         Assert.Equal(AbortCodes.InsufficientFunds, outcome.Reason?.Code);
@@ -114,7 +114,7 @@ public abstract class TransactionScenarios(ClusterFixture fixture)
         // The credit's reservation was released: the whole ceiling is usable, and a replay says the same thing.
         var replay = await _cluster.Transactions.ExecuteAsync(op, new TransactionRequest(
             new ParticipantOperation(ParticipantKinds.Ledger, poor, LedgerActions.Debit, 100),
-            new ParticipantOperation(ParticipantKinds.Ledger, rich, LedgerActions.Credit, 100)));
+            new ParticipantOperation(ParticipantKinds.Ledger, rich, LedgerActions.Credit, 100)).Dated());
         Assert.Equal(outcome.Reason, replay.Reason);
         Assert.True(replay.Replayed);
     }
@@ -125,11 +125,11 @@ public abstract class TransactionScenarios(ClusterFixture fixture)
         var from = await FundAsync(100);
         var to = Id("acct");
         var op = Id("t");
-        await _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(from, to, 30));
+        await _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(from, to, 30).Dated());
         await _cluster.WaitCompletedAsync(op);
 
         var conflict = await Assert.ThrowsAsync<OperationConflictException>(
-            () => _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(from, to, 31)));
+            () => _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(from, to, 31).Dated()));
         Assert.Equal(op, conflict.OperationId);
         Assert.Contains(op, conflict.Message, StringComparison.Ordinal);
         Assert.Equal(70, await _cluster.Ledger(from).GetBalance());
@@ -143,7 +143,7 @@ public abstract class TransactionScenarios(ClusterFixture fixture)
         var from = await FundAsync(100);
         var to = Id("acct");
         var op = Id("t");
-        var request = TransactionRequest.Transfer(from, to, 10);
+        var request = TransactionRequest.Transfer(from, to, 10).Dated();
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 50)
             .Select(_ => Task.Run(() => _cluster.Transactions.ExecuteAsync(op, request))));
 
@@ -159,14 +159,14 @@ public abstract class TransactionScenarios(ClusterFixture fixture)
     {
         var account = Id("acct");
         var op = Id("d");
-        var outcome = await _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Deposit(account, 42));
+        var outcome = await _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Deposit(account, 42).Dated());
 
         Assert.Equal(TransactionStatus.Committed, outcome.Status);
         // One phase: the decision and completion land together, there is no separate phase 2.
         Assert.NotNull(outcome.CompletedAt);
         Assert.Equal(outcome.DecidedAt, outcome.CompletedAt);
         Assert.Equal(42, await _cluster.Ledger(account).GetBalance());
-        var replay = await _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Deposit(account, 42));
+        var replay = await _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Deposit(account, 42).Dated());
         Assert.True(replay.Replayed);
         Assert.Equal(42, await _cluster.Ledger(account).GetBalance());
     }
@@ -178,10 +178,10 @@ public abstract class TransactionScenarios(ClusterFixture fixture)
         var ledger = _cluster.Client.GetGrain<IParticipantGrain>(GrainId.Create(ParticipantKinds.Ledger, account));
         var debit = new ParticipantOperation(ParticipantKinds.Ledger, account, LedgerActions.Debit, 60);
 
-        Assert.True((await ledger.Prepare("held-op", 1, debit)).IsYes);
+        Assert.True((await ledger.Prepare("held-op", 1, DateTimeOffset.UtcNow, debit)).IsYes);
         Assert.Equal(100, await _cluster.Ledger(account).GetBalance());
         // The hold is real: a second debit of 60 cannot spend the same money.
-        var second = await ledger.Prepare("second-op", 1, debit with { Amount = 60 });
+        var second = await ledger.Prepare("second-op", 1, DateTimeOffset.UtcNow, debit with { Amount = 60 });
         Assert.Equal(AbortCodes.InsufficientFunds, second.Reason?.Code);
 
         await ledger.Commit("held-op", 1);
@@ -193,7 +193,7 @@ public abstract class TransactionScenarios(ClusterFixture fixture)
     {
         var op = Id("s");
         Assert.Equal(TransactionStatus.Unknown, (await _cluster.Transactions.GetStatusAsync(op)).Status);
-        await _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(Id("empty"), Id("acct"), 5));
+        await _cluster.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(Id("empty"), Id("acct"), 5).Dated());
         var status = await _cluster.Transactions.GetStatusAsync(op);
         Assert.Equal(TransactionStatus.Aborted, status.Status);
         Assert.Equal(AbortCodes.InsufficientFunds, status.Reason?.Code);
@@ -206,13 +206,13 @@ public abstract class TransactionScenarios(ClusterFixture fixture)
         var item = Id("widget");
         var shop = Id("shop");
         await _cluster.Transactions.ExecuteAsync(Id("r"), new TransactionRequest(
-            new ParticipantOperation(ParticipantKinds.Inventory, item, InventoryActions.Restock, 5)));
+            new ParticipantOperation(ParticipantKinds.Inventory, item, InventoryActions.Restock, 5)).Dated());
 
         var op = Id("order");
         var order = new TransactionRequest(
             new ParticipantOperation(ParticipantKinds.Ledger, buyer, LedgerActions.Debit, 300),
             new ParticipantOperation(ParticipantKinds.Ledger, shop, LedgerActions.Credit, 300),
-            new ParticipantOperation(ParticipantKinds.Inventory, item, InventoryActions.Reserve, 3));
+            new ParticipantOperation(ParticipantKinds.Inventory, item, InventoryActions.Reserve, 3)).Dated();
         Assert.Equal(TransactionStatus.Committed, (await _cluster.Transactions.ExecuteAsync(op, order)).Status);
         await _cluster.WaitCompletedAsync(op);
         Assert.Equal(700, await _cluster.Ledger(buyer).GetBalance());
@@ -235,7 +235,7 @@ public abstract class TransactionScenarios(ClusterFixture fixture)
         var accounts = new[] { hex, hex.ToUpperInvariant(), "0" + hex };
         for (var i = 0; i < accounts.Length; i++)
         {
-            var outcome = await _cluster.Transactions.ExecuteAsync(accounts[i], TransactionRequest.Deposit(accounts[i], i + 1));
+            var outcome = await _cluster.Transactions.ExecuteAsync(accounts[i], TransactionRequest.Deposit(accounts[i], i + 1).Dated());
             Assert.Equal(TransactionStatus.Committed, outcome.Status);
             Assert.False(outcome.Replayed, $"'{accounts[i]}' must not replay another id's outcome");
         }

@@ -44,7 +44,7 @@ public sealed class RequestFuzzTests(MemoryClusterFixture fixture)
         {
             try
             {
-                RequestValidator.Validate(id, new TransactionRequest(operations), new RequestLimits(), Kinds);
+                RequestValidator.Validate(id, new TransactionRequest(operations).Dated(), new RequestLimits(), Kinds);
             }
             catch (InvalidRequestException ex)
             {
@@ -79,7 +79,7 @@ public sealed class RequestFuzzTests(MemoryClusterFixture fixture)
 
         await Gen.Frequency((9, ledgerOperation.Array[1, 4]), (1, AnyOperation.Array[0, 18])).SampleAsync(async operations =>
         {
-            var request = new TransactionRequest(operations);
+            var request = new TransactionRequest(operations).Dated();
             try
             {
                 var outcome = await cluster.Coordinator($"fz{run}-op{Interlocked.Increment(ref attempt)}").Execute(request);

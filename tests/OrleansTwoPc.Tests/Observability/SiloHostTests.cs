@@ -23,8 +23,8 @@ public sealed class SiloHostTests(SiloHostFixture fixture) : IClassFixture<SiloH
         var transferId = "obs-t-" + suffix;
         await using (var connection = await ClusterConnection.ConnectAsync(fixture.Gateway, 10, SiloHostFixture.CliSettings(), CancellationToken.None))
         {
-            var deposit = await connection.Transactions.ExecuteAsync("obs-d-" + suffix, TransactionRequest.Deposit("a-" + suffix, 100));
-            var transfer = await connection.Transactions.ExecuteAsync(transferId, TransactionRequest.Transfer("a-" + suffix, "b-" + suffix, 30));
+            var deposit = await connection.Transactions.ExecuteAsync("obs-d-" + suffix, TransactionRequest.Deposit("a-" + suffix, 100).Dated());
+            var transfer = await connection.Transactions.ExecuteAsync(transferId, TransactionRequest.Transfer("a-" + suffix, "b-" + suffix, 30).Dated());
             Assert.Equal(TransactionStatus.Committed, deposit.Status);
             Assert.Equal(TransactionStatus.Committed, transfer.Status);
         }

@@ -36,7 +36,7 @@ public sealed class PostgresClusteringTests(ITestOutputHelper output)
         var accounts = Enumerable.Range(0, Accounts).Select(i => $"acct-{i}").ToArray();
         foreach (var account in accounts)
         {
-            Assert.Equal(TransactionStatus.Committed, (await transactions.ExecuteAsync($"before-{account}", TransactionRequest.Deposit(account, 5))).Status);
+            Assert.Equal(TransactionStatus.Committed, (await transactions.ExecuteAsync($"before-{account}", TransactionRequest.Deposit(account, 5).Dated())).Status);
         }
 
         // Kill a silo that hosts ledger grains. Which one does depends on placement: a coordinator lives on the silo
@@ -60,7 +60,7 @@ public sealed class PostgresClusteringTests(ITestOutputHelper output)
         clock.Restart();
         foreach (var account in accounts)
         {
-            Assert.Equal(TransactionStatus.Committed, (await transactions.ExecuteAsync($"after-{account}", TransactionRequest.Deposit(account, 5))).Status);
+            Assert.Equal(TransactionStatus.Committed, (await transactions.ExecuteAsync($"after-{account}", TransactionRequest.Deposit(account, 5).Dated())).Status);
         }
 
         output.WriteLine($"{Accounts} deposits after the kill took {clock.Elapsed.TotalSeconds:0.0} s");

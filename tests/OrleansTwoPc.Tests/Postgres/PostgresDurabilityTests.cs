@@ -12,13 +12,13 @@ public sealed class PostgresDurabilityTests
         await using var schema = await ScratchSchema.CreateAsync();
         var settings = PostgresClusterFixture.PostgresSettings(schema.ConnectionString);
         var serviceId = $"twopc-tests-{Guid.NewGuid():N}";
-        var transfer = TransactionRequest.Transfer("alice", "bob", 30);
-        var overdraft = TransactionRequest.Transfer("bob", "alice", 999);
+        var transfer = TransactionRequest.Transfer("alice", "bob", 30).Dated();
+        var overdraft = TransactionRequest.Transfer("bob", "alice", 999).Dated();
         TransactionOutcome committed, aborted;
 
         await using (var first = await TwoPcCluster.StartAsync(silos: 2, settings: settings, serviceId: serviceId))
         {
-            await first.Transactions.ExecuteAsync("d1", TransactionRequest.Deposit("alice", 100));
+            await first.Transactions.ExecuteAsync("d1", TransactionRequest.Deposit("alice", 100).Dated());
             committed = await first.Transactions.ExecuteAsync("t1", transfer);
             aborted = await first.Transactions.ExecuteAsync("t2", overdraft);
             await first.WaitCompletedAsync("t1");
@@ -38,7 +38,7 @@ public sealed class PostgresDurabilityTests
         Assert.Equal(aborted.Reason, abortReplay.Reason);
 
         await Assert.ThrowsAsync<OperationConflictException>(
-            () => second.Transactions.ExecuteAsync("t1", TransactionRequest.Transfer("alice", "bob", 31)));
+            () => second.Transactions.ExecuteAsync("t1", TransactionRequest.Transfer("alice", "bob", 31).Dated()));
         Assert.Equal(70, await second.Ledger("alice").GetBalance());
         Assert.Equal(30, await second.Ledger("bob").GetBalance());
 

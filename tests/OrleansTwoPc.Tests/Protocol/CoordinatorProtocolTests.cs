@@ -13,6 +13,8 @@ namespace OrleansTwoPc.Tests.Protocol;
 /// </summary>
 public class CoordinatorProtocolTests
 {
+    private static readonly DateTimeOffset Created = Wait.Start;
+
     private const string Op = "tx-1";
 
     private static readonly IReadOnlyDictionary<string, IReadOnlySet<string>> Kinds =
@@ -69,7 +71,7 @@ public class CoordinatorProtocolTests
         return record;
     }
 
-    private static TransactionRequest Transfer(long amount) => TransactionRequest.Transfer("alice", "bob", amount);
+    private static TransactionRequest Transfer(long amount) => TransactionRequest.Transfer("alice", "bob", amount).Dated(Created);
 
     private static async Task<long> BalanceOf(FakeParticipant participant) =>
         await participant.Protocol.ReadAsync(a => a.Balance).Within();
@@ -189,7 +191,7 @@ public class CoordinatorProtocolTests
         var protocol = NewProtocol();
 
         var first = protocol.ExecuteAsync(Transfer(30));
-        var second = protocol.ExecuteAsync(new TransactionRequest(Transfer(30).Operations.Reverse().ToArray()));
+        var second = protocol.ExecuteAsync(new TransactionRequest(Transfer(30).Operations.Reverse().ToArray()).Dated(Created));
         gate.SetResult();
 
         var outcomes = await Task.WhenAll(first, second).Within();
@@ -217,7 +219,7 @@ public class CoordinatorProtocolTests
         _time.Advance(TimeSpan.FromMinutes(5));
 
         var replay = await protocol.ExecuteAsync(Transfer(30)).Within();
-        var reordered = await protocol.ExecuteAsync(new TransactionRequest(Transfer(30).Operations.Reverse().ToArray())).Within();
+        var reordered = await protocol.ExecuteAsync(new TransactionRequest(Transfer(30).Operations.Reverse().ToArray()).Dated(Created)).Within();
 
         foreach (var again in new[] { replay, reordered })
         {
@@ -270,7 +272,7 @@ public class CoordinatorProtocolTests
         var writes = _store.Count;
 
         var ex = await Assert.ThrowsAsync<OperationConflictException>(() => protocol.ExecuteAsync(Transfer(31)));
-        await Assert.ThrowsAsync<OperationConflictException>(() => protocol.ExecuteAsync(TransactionRequest.Transfer("bob", "alice", 30)));
+        await Assert.ThrowsAsync<OperationConflictException>(() => protocol.ExecuteAsync(TransactionRequest.Transfer("bob", "alice", 30).Dated(Created)));
 
         Assert.Equal(Op, ex.OperationId);
         Assert.Empty(alice.Calls);
@@ -327,7 +329,7 @@ public class CoordinatorProtocolTests
         var protocol = new CoordinatorProtocol("bad id", _record, _store.WriteAsync,
             new CoordinatorServices(id => _participants[id], _options, Kinds, _time, NullLogger.Instance), CancellationToken.None);
 
-        var ex = await Assert.ThrowsAsync<InvalidRequestException>(() => protocol.ExecuteAsync(TransactionRequest.Deposit("alice", 5)));
+        var ex = await Assert.ThrowsAsync<InvalidRequestException>(() => protocol.ExecuteAsync(TransactionRequest.Deposit("alice", 5).Dated(Created)));
 
         Assert.Equal("operationId", ex.Field);
         Assert.Equal(CoordinatorPhase.None, _record.Phase);
@@ -356,7 +358,7 @@ public class CoordinatorProtocolTests
         var alice = Account("alice", 100);
         var protocol = NewProtocol();
 
-        var outcome = await protocol.ExecuteAsync(TransactionRequest.Deposit("alice", 25)).Within();
+        var outcome = await protocol.ExecuteAsync(TransactionRequest.Deposit("alice", 25).Dated(Created)).Within();
         await protocol.Driver!.Within();
 
         Assert.Equal(TransactionStatus.Committed, outcome.Status);
@@ -372,7 +374,7 @@ public class CoordinatorProtocolTests
         var protocol = NewProtocol();
 
         var outcome = await protocol.ExecuteAsync(new TransactionRequest(
-            new ParticipantOperation(ParticipantKinds.Ledger, "alice", LedgerActions.Debit, 30))).Within();
+            new ParticipantOperation(ParticipantKinds.Ledger, "alice", LedgerActions.Debit, 30)).Dated(Created)).Within();
         await protocol.Driver!.Within();
 
         Assert.Equal(TransactionStatus.Aborted, outcome.Status);
@@ -389,7 +391,7 @@ public class CoordinatorProtocolTests
         alice.LoseOnePhaseReply = new IOException("reply lost");
         var protocol = NewProtocol();
 
-        var outcome = await protocol.ExecuteAsync(TransactionRequest.Deposit("alice", 25)).Within();
+        var outcome = await protocol.ExecuteAsync(TransactionRequest.Deposit("alice", 25).Dated(Created)).Within();
 
         Assert.Equal(TransactionStatus.Committed, outcome.Status);
         AssertCalls(alice, "one-phase:tx-1:1", "abort:tx-1:1", "forget:tx-1:0");
@@ -405,7 +407,7 @@ public class CoordinatorProtocolTests
         alice.CommitOnePhaseGate = late.Task;
         var protocol = NewProtocol();
 
-        var execute = protocol.ExecuteAsync(TransactionRequest.Deposit("alice", 25));
+        var execute = protocol.ExecuteAsync(TransactionRequest.Deposit("alice", 25).Dated(Created));
         Assert.False(execute.IsCompleted);
         _time.Advance(_options.PrepareTimeout);
         var outcome = await execute.Within();
@@ -536,7 +538,7 @@ public class CoordinatorProtocolTests
         var request = Transfer(30);
         var stored = Stored(request);
         // Before the crash alice prepared (attempt 1); bob's prepare never arrived.
-        Assert.True((await alice.Protocol.PrepareAsync(Op, 1, request.Operations[0])).IsYes);
+        Assert.True((await alice.Protocol.PrepareAsync(Op, 1, Created, request.Operations[0])).IsYes);
         var protocol = NewProtocol(stored);
         Assert.Equal(TransactionStatus.InProgress, protocol.GetStatus().Status);
 
@@ -554,7 +556,7 @@ public class CoordinatorProtocolTests
         AssertCalls(alice, "abort:tx-1:2", "forget:tx-1:0");
         AssertCalls(bob, "abort:tx-1:2", "forget:tx-1:0");
         // The old attempt's prepare, still in flight to bob, is refused.
-        Assert.Equal(AbortCodes.Fenced, (await bob.Protocol.PrepareAsync(Op, 1, request.Operations[1])).Reason?.Code);
+        Assert.Equal(AbortCodes.Fenced, (await bob.Protocol.PrepareAsync(Op, 1, Created, request.Operations[1])).Reason?.Code);
     }
 
     [Fact]
@@ -563,7 +565,7 @@ public class CoordinatorProtocolTests
         var alice = Account("alice", 100);
         Account("bob", 0);
         var request = Transfer(30);
-        await alice.Protocol.PrepareAsync(Op, 1, request.Operations[0]);
+        await alice.Protocol.PrepareAsync(Op, 1, Created, request.Operations[0]);
         var protocol = NewProtocol(Stored(request));
 
         var outcome = await protocol.ExecuteAsync(request).Within();
@@ -583,8 +585,8 @@ public class CoordinatorProtocolTests
         var bob = Account("bob", 0);
         var request = Transfer(30);
         var stored = Stored(request);
-        await alice.Protocol.PrepareAsync(Op, 1, request.Operations[0]);
-        await bob.Protocol.PrepareAsync(Op, 1, request.Operations[1]);
+        await alice.Protocol.PrepareAsync(Op, 1, Created, request.Operations[0]);
+        await bob.Protocol.PrepareAsync(Op, 1, Created, request.Operations[1]);
         stored.Decide(true, null, [Vote.Yes, Vote.Yes], _time.GetUtcNow(), participantsDone: false);
         var protocol = NewProtocol(stored);
         Assert.Equal(TransactionStatus.Committed, protocol.GetStatus().Status);
@@ -609,8 +611,8 @@ public class CoordinatorProtocolTests
         var bob = Account("bob", 0);
         var request = Transfer(30);
         var stored = Stored(request);
-        await alice.Protocol.PrepareAsync(Op, 1, request.Operations[0]);
-        await bob.Protocol.PrepareAsync(Op, 1, request.Operations[1]);
+        await alice.Protocol.PrepareAsync(Op, 1, Created, request.Operations[0]);
+        await bob.Protocol.PrepareAsync(Op, 1, Created, request.Operations[1]);
         stored.Decide(true, null, [Vote.Yes, Vote.Yes], _time.GetUtcNow(), participantsDone: false);
         await alice.Protocol.CommitAsync(Op, 1); // phase 2 reached alice before the crash
 
@@ -629,8 +631,8 @@ public class CoordinatorProtocolTests
         var bob = Account("bob", 0);
         var request = Transfer(30);
         var stored = Stored(request);
-        await alice.Protocol.PrepareAsync(Op, 1, request.Operations[0]);
-        await bob.Protocol.PrepareAsync(Op, 1, request.Operations[1]);
+        await alice.Protocol.PrepareAsync(Op, 1, Created, request.Operations[0]);
+        await bob.Protocol.PrepareAsync(Op, 1, Created, request.Operations[1]);
         stored.Decide(false, new AbortReason(AbortCodes.OperatorAbort, "stop"), null, _time.GetUtcNow(), participantsDone: false);
         var protocol = NewProtocol(stored);
 
@@ -649,9 +651,9 @@ public class CoordinatorProtocolTests
     public async Task Resume_over_a_one_phase_record_the_participant_committed_reports_committed()
     {
         var alice = Account("alice", 100);
-        var request = TransactionRequest.Deposit("alice", 25);
+        var request = TransactionRequest.Deposit("alice", 25).Dated(Created);
         var stored = Stored(request);
-        await alice.Protocol.CommitOnePhaseAsync(Op, 1, request.Operations[0]); // landed, then the coordinator crashed
+        await alice.Protocol.CommitOnePhaseAsync(Op, 1, Created, request.Operations[0]); // landed, then the coordinator crashed
 
         var protocol = NewProtocol(stored);
         protocol.Resume();
@@ -667,7 +669,7 @@ public class CoordinatorProtocolTests
     public async Task Resume_over_a_one_phase_record_the_participant_never_saw_aborts_and_fences_the_late_commit()
     {
         var alice = Account("alice", 100);
-        var request = TransactionRequest.Deposit("alice", 25);
+        var request = TransactionRequest.Deposit("alice", 25).Dated(Created);
         var protocol = NewProtocol(Stored(request));
 
         protocol.Resume();
@@ -675,7 +677,7 @@ public class CoordinatorProtocolTests
 
         Assert.Equal(AbortCodes.CoordinatorRecovered, protocol.GetStatus().Reason?.Code);
         Assert.Equal(CoordinatorPhase.Completed, protocol.Record.Phase);
-        Assert.Equal(AbortCodes.Fenced, (await alice.Protocol.CommitOnePhaseAsync(Op, 1, request.Operations[0])).Reason?.Code);
+        Assert.Equal(AbortCodes.Fenced, (await alice.Protocol.CommitOnePhaseAsync(Op, 1, Created, request.Operations[0])).Reason?.Code);
         Assert.Equal(100, await BalanceOf(alice));
     }
 

@@ -5,9 +5,11 @@ namespace OrleansTwoPc.Tests.Protocol;
 
 public class CoordinatorRecordTests
 {
+    private static readonly DateTimeOffset Created = Wait.Start;
+
     private const string Op = "op-1";
     private static readonly DateTimeOffset T0 = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    private static readonly TransactionRequest Transfer = TransactionRequest.Transfer("alice", "bob", 10);
+    private static readonly TransactionRequest Transfer = TransactionRequest.Transfer("alice", "bob", 10).Dated(Created);
     private static readonly AbortReason NoFunds = new(AbortCodes.InsufficientFunds, "alice has 0");
 
     private static CoordinatorRecord Begun(TransactionRequest? request = null)
@@ -100,7 +102,7 @@ public class CoordinatorRecordTests
     [Fact]
     public void One_phase_decision_with_participants_done_goes_straight_to_completed()
     {
-        var record = Begun(TransactionRequest.Deposit("alice", 5));
+        var record = Begun(TransactionRequest.Deposit("alice", 5).Dated(Created));
         Assert.True(record.IsOnePhase);
 
         record.Decide(true, null, [Vote.Yes], T0.AddSeconds(1), participantsDone: true);

@@ -113,7 +113,7 @@ internal sealed class FakeParticipant : IParticipantGrain
     public FakeParticipant(ParticipantId id, long balance, TimeProvider time, bool keepTrail = true)
     {
         Id = id;
-        Protocol = new ParticipantProtocol<LedgerAccount>(
+        Protocol = new ParticipantProtocol<LedgerAccount>(id.Key,
             new ParticipantState<LedgerAccount> { Value = new LedgerAccount { Balance = balance } },
             new LedgerRules(), Store.WriteAsync, time, new ParticipantSettings { KeepTrail = keepTrail });
     }
@@ -173,17 +173,17 @@ internal sealed class FakeParticipant : IParticipantGrain
         return Task.CompletedTask;
     }
 
-    public Task<Vote> Prepare(string operationId, long epoch, ParticipantOperation operation)
+    public Task<Vote> Prepare(string operationId, long epoch, DateTimeOffset createdAt, ParticipantOperation operation)
     {
         Record("prepare", operationId, epoch);
         CheckRouted(operation);
         OnPrepare?.Invoke(operationId, epoch);
         if (PrepareGate is { } gate)
         {
-            return Gated(gate, () => PrepareWithReply(operationId, epoch, operation));
+            return Gated(gate, () => PrepareWithReply(operationId, epoch, createdAt, operation));
         }
 
-        return PrepareWithReply(operationId, epoch, operation);
+        return PrepareWithReply(operationId, epoch, createdAt, operation);
     }
 
     public Task Commit(string operationId, long epoch)
@@ -210,21 +210,21 @@ internal sealed class FakeParticipant : IParticipantGrain
         return Protocol.AbortAsync(operationId, epoch);
     }
 
-    public Task<Vote> CommitOnePhase(string operationId, long epoch, ParticipantOperation operation)
+    public Task<Vote> CommitOnePhase(string operationId, long epoch, DateTimeOffset createdAt, ParticipantOperation operation)
     {
         Record("one-phase", operationId, epoch);
         CheckRouted(operation);
         if (CommitOnePhaseGate is { } gate)
         {
-            return Gated(gate, () => CommitOnePhaseWithReply(operationId, epoch, operation));
+            return Gated(gate, () => CommitOnePhaseWithReply(operationId, epoch, createdAt, operation));
         }
 
-        return CommitOnePhaseWithReply(operationId, epoch, operation);
+        return CommitOnePhaseWithReply(operationId, epoch, createdAt, operation);
     }
 
-    private async Task<Vote> CommitOnePhaseWithReply(string operationId, long epoch, ParticipantOperation operation)
+    private async Task<Vote> CommitOnePhaseWithReply(string operationId, long epoch, DateTimeOffset createdAt, ParticipantOperation operation)
     {
-        var vote = await Protocol.CommitOnePhaseAsync(operationId, epoch, operation);
+        var vote = await Protocol.CommitOnePhaseAsync(operationId, epoch, createdAt, operation);
         if (LoseOnePhaseReply is { } lost)
         {
             throw lost;
@@ -239,9 +239,9 @@ internal sealed class FakeParticipant : IParticipantGrain
         return await then();
     }
 
-    private async Task<Vote> PrepareWithReply(string operationId, long epoch, ParticipantOperation operation)
+    private async Task<Vote> PrepareWithReply(string operationId, long epoch, DateTimeOffset createdAt, ParticipantOperation operation)
     {
-        var vote = await Protocol.PrepareAsync(operationId, epoch, operation);
+        var vote = await Protocol.PrepareAsync(operationId, epoch, createdAt, operation);
         if (LosePrepareReply is { } lost)
         {
             throw lost;
@@ -277,6 +277,9 @@ internal static class Wait
 
     public static Task Within(this Task task) => task.WaitAsync(Guard);
 
+    /// <summary>The instant every <see cref="NewClock"/> starts at; tests date their operation ids with it.</summary>
+    public static readonly DateTimeOffset Start = new(2030, 1, 2, 3, 4, 5, TimeSpan.Zero);
+
     /// <summary>A clock at a fixed, recognisable instant.</summary>
-    public static FakeTimeProvider NewClock() => new(new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero));
+    public static FakeTimeProvider NewClock() => new(Start);
 }

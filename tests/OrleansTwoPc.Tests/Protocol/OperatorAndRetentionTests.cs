@@ -9,6 +9,8 @@ namespace OrleansTwoPc.Tests.Protocol;
 /// <summary>Operator abort, request expiry, the trail's retention and back-pressure, on the plain protocol classes.</summary>
 public sealed class OperatorAndRetentionTests
 {
+    private static readonly DateTimeOffset Created = Wait.Start;
+
     private static readonly IReadOnlyDictionary<string, IReadOnlySet<string>> Kinds = new Dictionary<string, IReadOnlySet<string>>
     {
         [ParticipantKinds.Ledger] = new HashSet<string>([LedgerActions.Credit, LedgerActions.Debit]),
@@ -38,7 +40,7 @@ public sealed class OperatorAndRetentionTests
         var gate = new TaskCompletionSource();
         bob.PrepareGate = gate.Task;
         var protocol = NewProtocol();
-        var execute = protocol.ExecuteAsync(TransactionRequest.Transfer("alice", "bob", 30));
+        var execute = protocol.ExecuteAsync(TransactionRequest.Transfer("alice", "bob", 30).Dated(Created));
 
         var aborted = protocol.AbortByOperatorAsync();
         gate.SetResult();
@@ -61,7 +63,7 @@ public sealed class OperatorAndRetentionTests
         var protocol = NewProtocol();
         await Assert.ThrowsAsync<OperatorActionRefusedException>(() => protocol.AbortByOperatorAsync());
 
-        await protocol.ExecuteAsync(TransactionRequest.Transfer("alice", "bob", 30)).Within();
+        await protocol.ExecuteAsync(TransactionRequest.Transfer("alice", "bob", 30).Dated(Created)).Within();
         var refused = await Assert.ThrowsAsync<OperatorActionRefusedException>(() => protocol.AbortByOperatorAsync());
         Assert.Contains("committed", refused.Message, StringComparison.Ordinal);
     }
@@ -71,7 +73,7 @@ public sealed class OperatorAndRetentionTests
     {
         Account("alice", 100);
         var protocol = NewProtocol();
-        var old = TransactionRequest.Deposit("alice", 5) with { CreatedAt = _time.GetUtcNow() - _options.Retention - TimeSpan.FromMinutes(1) };
+        var old = TransactionRequest.Deposit("alice", 5).Dated(Created) with { CreatedAt = _time.GetUtcNow() - _options.Retention - TimeSpan.FromMinutes(1) };
 
         var error = await Assert.ThrowsAsync<OperationExpiredException>(() => protocol.ExecuteAsync(old));
         Assert.Equal("op-1", error.OperationId);
@@ -83,7 +85,7 @@ public sealed class OperatorAndRetentionTests
     public async Task A_request_dated_beyond_the_clock_skew_is_invalid()
     {
         Account("alice", 100);
-        var future = TransactionRequest.Deposit("alice", 5) with { CreatedAt = _time.GetUtcNow() + _options.MaxClockSkew + TimeSpan.FromMinutes(1) };
+        var future = TransactionRequest.Deposit("alice", 5).Dated(Created) with { CreatedAt = _time.GetUtcNow() + _options.MaxClockSkew + TimeSpan.FromMinutes(1) };
 
         var error = await Assert.ThrowsAsync<InvalidRequestException>(() => NewProtocol().ExecuteAsync(future));
         Assert.Equal("createdAt", error.Field);
@@ -94,7 +96,7 @@ public sealed class OperatorAndRetentionTests
     {
         Account("alice", 100);
         var protocol = NewProtocol();
-        var request = TransactionRequest.Deposit("alice", 5) with { CreatedAt = _time.GetUtcNow() };
+        var request = TransactionRequest.Deposit("alice", 5).Dated(Created) with { CreatedAt = _time.GetUtcNow() };
         await protocol.ExecuteAsync(request).Within();
 
         _time.Advance(_options.Retention + TimeSpan.FromDays(1));
@@ -109,18 +111,18 @@ public sealed class OperatorAndRetentionTests
         var time = Wait.NewClock();
         var settings = new ParticipantSettings { Retention = TimeSpan.FromDays(7), PruneEvery = 10 };
         var store = new FakeWrite();
-        var protocol = new ParticipantProtocol<LedgerAccount>(new ParticipantState<LedgerAccount>(), new LedgerRules(), store.WriteAsync, time, settings);
+        var protocol = new ParticipantProtocol<LedgerAccount>("a", new ParticipantState<LedgerAccount>(), new LedgerRules(), store.WriteAsync, time, settings);
         var credit = new ParticipantOperation(ParticipantKinds.Ledger, "a", LedgerActions.Credit, 1);
 
         for (var i = 0; i < 100; i++)
         {
-            await protocol.CommitOnePhaseAsync($"old-{i}", 1, credit).Within();
+            await protocol.CommitOnePhaseAsync($"old-{i}", 1, time.GetUtcNow(), credit).Within();
         }
 
         time.Advance(TimeSpan.FromDays(8));
         for (var i = 0; i < 10; i++)
         {
-            await protocol.CommitOnePhaseAsync($"new-{i}", 1, credit).Within();
+            await protocol.CommitOnePhaseAsync($"new-{i}", 1, time.GetUtcNow(), credit).Within();
         }
 
         // Steady state: only the retention window's records remain, however many came before.
@@ -133,13 +135,13 @@ public sealed class OperatorAndRetentionTests
     public async Task A_participant_at_its_prepared_limit_votes_no_with_a_clear_reason()
     {
         var time = Wait.NewClock();
-        var protocol = new ParticipantProtocol<LedgerAccount>(new ParticipantState<LedgerAccount> { Value = new LedgerAccount { Balance = 100 } },
+        var protocol = new ParticipantProtocol<LedgerAccount>("a", new ParticipantState<LedgerAccount> { Value = new LedgerAccount { Balance = 100 } },
             new LedgerRules(), new FakeWrite().WriteAsync, time, new ParticipantSettings { MaxPrepared = 2 });
         var debit = new ParticipantOperation(ParticipantKinds.Ledger, "a", LedgerActions.Debit, 1);
 
-        Assert.True((await protocol.PrepareAsync("p1", 1, debit).Within()).IsYes);
-        Assert.True((await protocol.PrepareAsync("p2", 1, debit).Within()).IsYes);
-        var third = await protocol.PrepareAsync("p3", 1, debit).Within();
+        Assert.True((await protocol.PrepareAsync("p1", 1, Created, debit).Within()).IsYes);
+        Assert.True((await protocol.PrepareAsync("p2", 1, Created, debit).Within()).IsYes);
+        var third = await protocol.PrepareAsync("p3", 1, Created, debit).Within();
 
         Assert.False(third.IsYes);
         Assert.Equal(AbortCodes.ParticipantBusy, third.Reason?.Code);

@@ -7,12 +7,15 @@ namespace OrleansTwoPc.Tests.Protocol;
 
 public class ParticipantProtocolTests
 {
+    private static readonly DateTimeOffset Created = Wait.Start;
+
     private const string Op = "op-1";
 
     private readonly FakeTimeProvider _time = Wait.NewClock();
     private readonly FakeWrite _store = new();
 
     private ParticipantProtocol<LedgerAccount> Ledger(long balance, bool keepTrail = false) => new(
+        "alice",
         new ParticipantState<LedgerAccount> { Value = new LedgerAccount { Balance = balance } },
         new LedgerRules(), _store.WriteAsync, _time, new ParticipantSettings { KeepTrail = keepTrail });
 
@@ -33,7 +36,7 @@ public class ParticipantProtocolTests
     {
         var p = Ledger(100);
 
-        var vote = await p.PrepareAsync(Op, 1, Debit(30));
+        var vote = await p.PrepareAsync(Op, 1, Created, Debit(30));
 
         Assert.True(vote.IsYes, vote.ToString());
         Assert.Equal(1, _store.Count);
@@ -41,7 +44,7 @@ public class ParticipantProtocolTests
         Assert.Equal(100, await p.ReadAsync(a => a.Balance));
         var prepared = Assert.Single(p.State.Prepared);
         Assert.Equal(Op, prepared.Key);
-        Assert.Equal(new PreparedRecord(1, Debit(30), _time.GetUtcNow()), prepared.Value);
+        Assert.Equal(new PreparedRecord(1, Debit(30), _time.GetUtcNow(), Created), prepared.Value);
         Assert.Empty(p.State.Ended);
     }
 
@@ -49,7 +52,7 @@ public class ParticipantProtocolTests
     public async Task Commit_applies_the_prepared_debit_and_records_the_end()
     {
         var p = Ledger(100);
-        await p.PrepareAsync(Op, 1, Debit(30));
+        await p.PrepareAsync(Op, 1, Created, Debit(30));
 
         await p.CommitAsync(Op, 1);
 
@@ -66,7 +69,7 @@ public class ParticipantProtocolTests
     public async Task Commit_applies_a_prepared_credit()
     {
         var p = Ledger(100);
-        await p.PrepareAsync(Op, 1, Credit(30));
+        await p.PrepareAsync(Op, 1, Created, Credit(30));
         Assert.Equal(30, p.State.Value.Incoming);
         Assert.Equal(100, await p.ReadAsync(a => a.Balance));
 
@@ -80,7 +83,7 @@ public class ParticipantProtocolTests
     public async Task Abort_releases_the_prepared_debit_and_leaves_a_tombstone()
     {
         var p = Ledger(100);
-        await p.PrepareAsync(Op, 1, Debit(30));
+        await p.PrepareAsync(Op, 1, Created, Debit(30));
 
         var status = await p.AbortAsync(Op, 1);
 
@@ -96,9 +99,9 @@ public class ParticipantProtocolTests
     public async Task Duplicate_prepare_votes_yes_without_reserving_twice()
     {
         var p = Ledger(100);
-        await p.PrepareAsync(Op, 1, Debit(30));
+        await p.PrepareAsync(Op, 1, Created, Debit(30));
 
-        var again = await p.PrepareAsync(Op, 1, Debit(30));
+        var again = await p.PrepareAsync(Op, 1, Created, Debit(30));
 
         Assert.True(again.IsYes);
         Assert.Equal(30, Held(p));
@@ -109,7 +112,7 @@ public class ParticipantProtocolTests
     public async Task Duplicate_commit_does_not_apply_again_nor_write_again()
     {
         var p = Ledger(100);
-        await p.PrepareAsync(Op, 1, Debit(30));
+        await p.PrepareAsync(Op, 1, Created, Debit(30));
         await p.CommitAsync(Op, 1);
         var writes = _store.Count;
 
@@ -125,7 +128,7 @@ public class ParticipantProtocolTests
     public async Task Duplicate_abort_answers_aborted_without_writing_again()
     {
         var p = Ledger(100);
-        await p.PrepareAsync(Op, 1, Debit(30));
+        await p.PrepareAsync(Op, 1, Created, Debit(30));
         await p.AbortAsync(Op, 1);
         var writes = _store.Count;
 
@@ -141,10 +144,10 @@ public class ParticipantProtocolTests
     public async Task Prepare_after_commit_answers_yes_from_the_trail_without_reserving()
     {
         var p = Ledger(100);
-        await p.PrepareAsync(Op, 1, Debit(30));
+        await p.PrepareAsync(Op, 1, Created, Debit(30));
         await p.CommitAsync(Op, 1);
 
-        var vote = await p.PrepareAsync(Op, 1, Debit(30));
+        var vote = await p.PrepareAsync(Op, 1, Created, Debit(30));
 
         Assert.True(vote.IsYes);
         Assert.Equal(70, Balance(p));
@@ -163,7 +166,7 @@ public class ParticipantProtocolTests
         Assert.Equal(1, _store.Count);
         Assert.False(p.State.Ended[Op].Committed);
 
-        var late = await p.PrepareAsync(Op, 1, Debit(30));
+        var late = await p.PrepareAsync(Op, 1, Created, Debit(30));
 
         Assert.False(late.IsYes);
         Assert.Equal(AbortCodes.Fenced, late.Reason!.Code);
@@ -178,7 +181,7 @@ public class ParticipantProtocolTests
         var p = Ledger(100);
         await p.AbortAsync(Op, 1);
 
-        var late = await p.CommitOnePhaseAsync(Op, 1, Debit(30));
+        var late = await p.CommitOnePhaseAsync(Op, 1, Created, Debit(30));
 
         Assert.Equal(AbortCodes.Fenced, late.Reason?.Code);
         Assert.Equal(100, Balance(p));
@@ -188,9 +191,9 @@ public class ParticipantProtocolTests
     public async Task Prepare_from_an_older_epoch_than_the_prepared_record_votes_fenced()
     {
         var p = Ledger(100);
-        Assert.True((await p.PrepareAsync(Op, 2, Debit(30))).IsYes);
+        Assert.True((await p.PrepareAsync(Op, 2, Created, Debit(30))).IsYes);
 
-        var old = await p.PrepareAsync(Op, 1, Debit(30));
+        var old = await p.PrepareAsync(Op, 1, Created, Debit(30));
 
         Assert.False(old.IsYes);
         Assert.Equal(AbortCodes.Fenced, old.Reason!.Code);
@@ -202,20 +205,20 @@ public class ParticipantProtocolTests
     public async Task Prepare_from_a_newer_epoch_adopts_the_epoch_without_reserving_again()
     {
         var p = Ledger(100);
-        await p.PrepareAsync(Op, 1, Debit(30));
+        await p.PrepareAsync(Op, 1, Created, Debit(30));
 
-        Assert.True((await p.PrepareAsync(Op, 3, Debit(30))).IsYes);
+        Assert.True((await p.PrepareAsync(Op, 3, Created, Debit(30))).IsYes);
 
         Assert.Equal(3, p.State.Prepared[Op].Epoch);
         Assert.Equal(30, Held(p));
-        Assert.Equal(AbortCodes.Fenced, (await p.PrepareAsync(Op, 2, Debit(30))).Reason?.Code);
+        Assert.Equal(AbortCodes.Fenced, (await p.PrepareAsync(Op, 2, Created, Debit(30))).Reason?.Code);
     }
 
     [Fact]
     public async Task Commit_keeps_the_highest_epoch_seen_in_the_trail()
     {
         var p = Ledger(100);
-        await p.PrepareAsync(Op, 3, Debit(30));
+        await p.PrepareAsync(Op, 3, Created, Debit(30));
         await p.CommitAsync(Op, 2);
         Assert.Equal(3, p.State.Ended[Op].Epoch);
     }
@@ -224,7 +227,7 @@ public class ParticipantProtocolTests
     public async Task Commit_after_abort_is_an_invariant_violation()
     {
         var p = Ledger(100);
-        await p.PrepareAsync(Op, 1, Debit(30));
+        await p.PrepareAsync(Op, 1, Created, Debit(30));
         await p.AbortAsync(Op, 1);
 
         await Assert.ThrowsAsync<ProtocolInvariantException>(() => p.CommitAsync(Op, 1));
@@ -246,7 +249,7 @@ public class ParticipantProtocolTests
     public async Task Forget_drops_the_ended_record_with_the_next_write_and_a_late_commit_applies_nothing()
     {
         var p = Ledger(100);
-        await p.PrepareAsync(Op, 1, Debit(30));
+        await p.PrepareAsync(Op, 1, Created, Debit(30));
         await p.CommitAsync(Op, 1);
         Assert.True(p.State.Ended.ContainsKey(Op));
 
@@ -257,18 +260,19 @@ public class ParticipantProtocolTests
         await p.CommitAsync(Op, 1); // a late copy of the commit
         Assert.Equal(70, Balance(p));
         Assert.Equal(0, Held(p));
-        Assert.Equal(writes, _store.Count);
+        // One version-checked write, with nothing changed: it proves this activation current before it acknowledges.
+        Assert.Equal(writes + 1, _store.Count);
     }
 
     [Fact]
     public async Task A_prepare_delivered_after_forgetting_is_released_when_the_coordinator_says_completed()
     {
         var p = Ledger(100);
-        await p.PrepareAsync(Op, 1, Debit(30));
+        await p.PrepareAsync(Op, 1, Created, Debit(30));
         await p.CommitAsync(Op, 1);
         p.Forget(Op);
 
-        var late = await p.PrepareAsync(Op, 1, Debit(30)); // the same prepare, delivered again after all that
+        var late = await p.PrepareAsync(Op, 1, Created, Debit(30)); // the same prepare, delivered again after all that
         Assert.True(late.IsYes);
         Assert.Equal(30, Held(p));
 
@@ -277,7 +281,7 @@ public class ParticipantProtocolTests
         {
             OperationId = Op, Status = TransactionStatus.Committed, DecidedAt = _time.GetUtcNow(), CompletedAt = _time.GetUtcNow(),
         };
-        var remaining = await p.ResolveStaleAsync(TimeSpan.FromSeconds(10), _ => Task.FromResult(completed));
+        var remaining = await p.ResolveStaleAsync(TimeSpan.FromSeconds(10), (_, _) => Task.FromResult(completed));
 
         Assert.Equal(0, remaining);
         Assert.Equal(70, Balance(p)); // applied once, not twice
@@ -289,11 +293,11 @@ public class ParticipantProtocolTests
     public async Task A_prepared_record_whose_coordinator_committed_but_has_not_completed_is_applied()
     {
         var p = Ledger(100);
-        await p.PrepareAsync(Op, 1, Debit(30));
+        await p.PrepareAsync(Op, 1, Created, Debit(30));
         _time.Advance(TimeSpan.FromSeconds(11));
         var committing = new TransactionOutcome { OperationId = Op, Status = TransactionStatus.Committed, DecidedAt = _time.GetUtcNow() };
 
-        await p.ResolveStaleAsync(TimeSpan.FromSeconds(10), _ => Task.FromResult(committing));
+        await p.ResolveStaleAsync(TimeSpan.FromSeconds(10), (_, _) => Task.FromResult(committing));
 
         Assert.Equal(70, Balance(p));
         Assert.True(p.State.Ended[Op].Committed);
@@ -303,7 +307,7 @@ public class ParticipantProtocolTests
     public async Task Forget_keeps_the_record_when_the_trail_is_kept()
     {
         var p = Ledger(100, keepTrail: true);
-        await p.PrepareAsync(Op, 1, Debit(30));
+        await p.PrepareAsync(Op, 1, Created, Debit(30));
         await p.CommitAsync(Op, 1);
 
         p.Forget(Op);
@@ -312,27 +316,90 @@ public class ParticipantProtocolTests
     }
 
     [Fact]
-    public async Task Prepare_of_a_different_operation_under_a_prepared_id_is_an_invariant_violation()
+    public async Task An_ended_record_answers_only_for_the_operation_that_ended_here()
     {
         var p = Ledger(100);
-        await p.PrepareAsync(Op, 1, Debit(30));
+        Assert.True((await p.CommitOnePhaseAsync(Op, 1, Created, Credit(30))).IsYes);
 
-        await Assert.ThrowsAsync<ProtocolInvariantException>(() => p.PrepareAsync(Op, 1, Debit(31)));
-        Assert.Equal(30, Held(p));
+        var duplicate = await p.CommitOnePhaseAsync(Op, 1, Created, Credit(30));
+        var other = await p.PrepareAsync(Op, 1, Created, Credit(31));
+        var reused = await p.CommitOnePhaseAsync(Op, 1, Created.AddDays(1), Credit(30)); // the id again, created anew
+
+        Assert.True(duplicate.IsYes);
+        Assert.Equal(AbortCodes.Fenced, other.Reason?.Code);
+        Assert.Equal(AbortCodes.Fenced, reused.Reason?.Code);
+        Assert.Equal(130, Balance(p));
+        Assert.Empty(p.State.Prepared);
     }
 
     [Fact]
-    public async Task Operation_of_another_kind_or_action_is_refused_as_misaddressed()
+    public async Task A_first_message_of_an_operation_older_than_retention_is_refused_as_expired()
     {
         var p = Ledger(100);
-        await Assert.ThrowsAsync<ProtocolInvariantException>(() =>
-            p.PrepareAsync(Op, 1, new ParticipantOperation(ParticipantKinds.Inventory, "alice", LedgerActions.Debit, 1)));
-        await Assert.ThrowsAsync<ProtocolInvariantException>(() =>
-            p.PrepareAsync(Op, 1, new ParticipantOperation(ParticipantKinds.Ledger, "alice", "steal", 1)));
-        await Assert.ThrowsAsync<ProtocolInvariantException>(() =>
-            p.CommitOnePhaseAsync(Op, 1, new ParticipantOperation(ParticipantKinds.Inventory, "alice", LedgerActions.Credit, 1)));
+        var old = _time.GetUtcNow() - TimeSpan.FromDays(7) - TimeSpan.FromSeconds(1);
+
+        var prepare = await p.PrepareAsync(Op, 1, old, Debit(30));
+        var onePhase = await p.CommitOnePhaseAsync("op-2", 1, old, Credit(30));
+        var future = await Assert.ThrowsAsync<InvalidRequestException>(() =>
+            p.CommitOnePhaseAsync("op-3", 1, _time.GetUtcNow() + TimeSpan.FromMinutes(6), Credit(30)));
+
+        Assert.Equal((AbortCodes.Expired, AbortCodes.Expired), (prepare.Reason?.Code, onePhase.Reason?.Code));
+        Assert.Equal("createdAt", future.Field);
+        Assert.Equal((100L, 0L), (Balance(p), Held(p)));
+        Assert.Equal(0, _store.Count);
+    }
+
+    [Fact]
+    public async Task Forget_keeps_a_fence_until_retention_and_then_the_late_message_is_refused_as_expired()
+    {
+        var p = Ledger(100);
+        Assert.Equal(TransactionStatus.Aborted, await p.AbortAsync(Op, 1)); // overtook its one-phase commit
+        p.Forget(Op);
+        Assert.True(p.State.Ended[Op].Fence);
+
+        _time.Advance(TimeSpan.FromDays(7) + TimeSpan.FromMinutes(11));
+        Assert.Equal(1, p.PruneExpired());
+        var late = await p.CommitOnePhaseAsync(Op, 1, Created, Credit(30));
+
+        Assert.Equal(AbortCodes.Expired, late.Reason?.Code);
+        Assert.Equal(100, Balance(p));
+    }
+
+    [Fact]
+    public async Task Prepare_of_a_different_operation_under_a_prepared_id_votes_fenced_and_changes_nothing()
+    {
+        var p = Ledger(100);
+        await p.PrepareAsync(Op, 1, Created, Debit(30));
+
+        // Another operation, or the same one of another creation time (an id reused after it expired): not this one.
+        var other = await p.PrepareAsync(Op, 1, Created, Debit(31));
+        var reused = await p.PrepareAsync(Op, 1, Created.AddDays(8), Debit(30));
+
+        Assert.Equal(AbortCodes.Fenced, other.Reason?.Code);
+        Assert.Equal(AbortCodes.Fenced, reused.Reason?.Code);
+        Assert.Equal(30, Held(p));
+        Assert.Equal(1, _store.Count);
+    }
+
+    [Fact]
+    public async Task Operation_of_another_kind_action_or_key_is_refused_as_bad_input_and_changes_nothing()
+    {
+        var p = Ledger(100);
+        var kind = await Assert.ThrowsAsync<InvalidRequestException>(() =>
+            p.PrepareAsync(Op, 1, Created, new ParticipantOperation(ParticipantKinds.Inventory, "alice", LedgerActions.Debit, 1)));
+        var action = await Assert.ThrowsAsync<InvalidRequestException>(() =>
+            p.PrepareAsync(Op, 1, Created, new ParticipantOperation(ParticipantKinds.Ledger, "alice", "steal", 1)));
+        var key = await Assert.ThrowsAsync<InvalidRequestException>(() =>
+            p.CommitOnePhaseAsync(Op, 1, Created, new ParticipantOperation(ParticipantKinds.Ledger, "bob", LedgerActions.Credit, 1)));
+        var epoch = await Assert.ThrowsAsync<InvalidRequestException>(() => p.AbortAsync(Op, 0));
+        var id = await Assert.ThrowsAsync<InvalidRequestException>(() => p.CommitAsync("", 1));
+
+        Assert.Equal(["operation.kind", "operation.action", "operation.key", "epoch", "operationId"],
+            new[] { kind.Field, action.Field, key.Field, epoch.Field, id.Field });
+        Assert.Contains("ledger/bob", key.Rule, StringComparison.Ordinal);
         Assert.Equal(0, Held(p));
         Assert.Equal(0, _store.Count);
+        Assert.Equal(100, await p.ReadAsync(a => a.Balance)); // bad input does not break the activation
     }
 
     [Fact]
@@ -340,7 +407,7 @@ public class ParticipantProtocolTests
     {
         var p = Ledger(10);
 
-        var vote = await p.PrepareAsync(Op, 1, Debit(30));
+        var vote = await p.PrepareAsync(Op, 1, Created, Debit(30));
 
         Assert.False(vote.IsYes);
         Assert.Equal(AbortCodes.InsufficientFunds, vote.Reason!.Code);
@@ -354,7 +421,7 @@ public class ParticipantProtocolTests
     public async Task Abort_after_a_no_vote_leaves_the_value_untouched()
     {
         var p = Ledger(10);
-        await p.PrepareAsync(Op, 1, Debit(30));
+        await p.PrepareAsync(Op, 1, Created, Debit(30));
 
         Assert.Equal(TransactionStatus.Aborted, await p.AbortAsync(Op, 1));
 
@@ -369,9 +436,9 @@ public class ParticipantProtocolTests
     {
         var p = Ledger(100);
 
-        var first = await p.CommitOnePhaseAsync(Op, 1, Debit(30));
+        var first = await p.CommitOnePhaseAsync(Op, 1, Created, Debit(30));
         var writes = _store.Count;
-        var second = await p.CommitOnePhaseAsync(Op, 1, Debit(30));
+        var second = await p.CommitOnePhaseAsync(Op, 1, Created, Debit(30));
 
         Assert.True(first.IsYes);
         Assert.True(second.IsYes);
@@ -387,7 +454,7 @@ public class ParticipantProtocolTests
     public async Task Abort_after_a_one_phase_commit_answers_committed_and_changes_nothing()
     {
         var p = Ledger(100);
-        await p.CommitOnePhaseAsync(Op, 1, Credit(30));
+        await p.CommitOnePhaseAsync(Op, 1, Created, Credit(30));
 
         var status = await p.AbortAsync(Op, 2);
 
@@ -401,7 +468,7 @@ public class ParticipantProtocolTests
     {
         var p = Ledger(10);
 
-        var vote = await p.CommitOnePhaseAsync(Op, 1, Debit(30));
+        var vote = await p.CommitOnePhaseAsync(Op, 1, Created, Debit(30));
 
         Assert.Equal(AbortCodes.InsufficientFunds, vote.Reason?.Code);
         Assert.Equal(0, _store.Count);
@@ -411,12 +478,12 @@ public class ParticipantProtocolTests
     }
 
     [Fact]
-    public async Task One_phase_commit_of_a_prepared_transaction_is_an_invariant_violation()
+    public async Task One_phase_commit_of_a_prepared_transaction_votes_fenced()
     {
         var p = Ledger(100);
-        await p.PrepareAsync(Op, 1, Debit(30));
+        await p.PrepareAsync(Op, 1, Created, Debit(30));
 
-        await Assert.ThrowsAsync<ProtocolInvariantException>(() => p.CommitOnePhaseAsync(Op, 1, Debit(30)));
+        Assert.Equal(AbortCodes.Fenced, (await p.CommitOnePhaseAsync(Op, 1, Created, Debit(30))).Reason?.Code);
         Assert.Equal(100, Balance(p));
         Assert.Equal(30, Held(p));
     }
@@ -429,7 +496,7 @@ public class ParticipantProtocolTests
         var p = Ledger(100);
         var gate = _store.BlockNext();
 
-        var vote = p.PrepareAsync(Op, 1, Debit(30));
+        var vote = p.PrepareAsync(Op, 1, Created, Debit(30));
 
         Assert.False(vote.IsCompleted, "a yes vote must wait for the prepared record to be durable");
         gate.SetResult();
@@ -442,9 +509,9 @@ public class ParticipantProtocolTests
         var p = Ledger(100);
         var gate = _store.BlockNext();
 
-        var a = p.PrepareAsync("op-a", 1, Debit(10));
-        var b = p.PrepareAsync("op-b", 1, Debit(20));
-        var c = p.PrepareAsync("op-c", 1, Credit(5));
+        var a = p.PrepareAsync("op-a", 1, Created, Debit(10));
+        var b = p.PrepareAsync("op-b", 1, Created, Debit(20));
+        var c = p.PrepareAsync("op-c", 1, Created, Credit(5));
 
         Assert.Equal(1, _store.Count);
         Assert.False(a.IsCompleted || b.IsCompleted || c.IsCompleted, "no vote before its write is durable");
@@ -464,7 +531,7 @@ public class ParticipantProtocolTests
         var p = Ledger(100);
         _store.FailNext(new IOException("storage unavailable"));
 
-        var ex = await Assert.ThrowsAsync<IOException>(() => p.PrepareAsync(Op, 1, Debit(30)));
+        var ex = await Assert.ThrowsAsync<IOException>(() => p.PrepareAsync(Op, 1, Created, Debit(30)));
 
         Assert.Equal("storage unavailable", ex.Message);
     }
@@ -476,9 +543,9 @@ public class ParticipantProtocolTests
         var gate = _store.BlockNext();
         _store.FailNext(new IOException("storage unavailable"));
 
-        var a = p.PrepareAsync("op-a", 1, Debit(10));
-        var b = p.PrepareAsync("op-b", 1, Debit(20));
-        var c = p.PrepareAsync("op-c", 1, Debit(30));
+        var a = p.PrepareAsync("op-a", 1, Created, Debit(10));
+        var b = p.PrepareAsync("op-b", 1, Created, Debit(20));
+        var c = p.PrepareAsync("op-c", 1, Created, Debit(30));
         gate.SetResult();
 
         Assert.True((await a.Within()).IsYes);
@@ -491,7 +558,7 @@ public class ParticipantProtocolTests
     public async Task A_failing_commit_write_makes_the_commit_throw()
     {
         var p = Ledger(100);
-        await p.PrepareAsync(Op, 1, Debit(30));
+        await p.PrepareAsync(Op, 1, Created, Debit(30));
         _store.FailNext(new IOException("storage unavailable"));
 
         await Assert.ThrowsAsync<IOException>(() => p.CommitAsync(Op, 1));
@@ -503,8 +570,8 @@ public class ParticipantProtocolTests
         var p = Ledger(100);
         var gate = _store.BlockNext();
 
-        var first = p.PrepareAsync("op-a", 1, Debit(70));
-        var second = await p.PrepareAsync("op-b", 1, Debit(40)).Within();
+        var first = p.PrepareAsync("op-a", 1, Created, Debit(70));
+        var second = await p.PrepareAsync("op-b", 1, Created, Debit(40)).Within();
 
         Assert.False(second.IsYes);
         Assert.Equal(AbortCodes.InsufficientFunds, second.Reason!.Code);
@@ -519,12 +586,12 @@ public class ParticipantProtocolTests
     public async Task Funds_released_by_an_abort_are_available_again()
     {
         var p = Ledger(100);
-        await p.PrepareAsync("op-a", 1, Debit(70));
-        Assert.Equal(AbortCodes.InsufficientFunds, (await p.PrepareAsync("op-b", 1, Debit(40))).Reason?.Code);
+        await p.PrepareAsync("op-a", 1, Created, Debit(70));
+        Assert.Equal(AbortCodes.InsufficientFunds, (await p.PrepareAsync("op-b", 1, Created, Debit(40))).Reason?.Code);
 
         await p.AbortAsync("op-a", 1);
 
-        Assert.True((await p.PrepareAsync("op-c", 1, Debit(40))).IsYes);
+        Assert.True((await p.PrepareAsync("op-c", 1, Created, Debit(40))).IsYes);
         Assert.Equal(40, Held(p));
     }
 
@@ -532,7 +599,7 @@ public class ParticipantProtocolTests
     public async Task Read_waits_until_a_commit_in_flight_is_durable()
     {
         var p = Ledger(100);
-        await p.PrepareAsync(Op, 1, Debit(30));
+        await p.PrepareAsync(Op, 1, Created, Debit(30));
         var gate = _store.BlockNext();
         var commit = p.CommitAsync(Op, 1);
 
@@ -560,7 +627,7 @@ public class ParticipantProtocolTests
     public async Task Duplicate_commit_while_the_first_commit_write_is_in_flight_waits_for_durability()
     {
         var p = Ledger(100);
-        await p.PrepareAsync(Op, 1, Debit(30));
+        await p.PrepareAsync(Op, 1, Created, Debit(30));
         var gate = _store.BlockNext();
         var first = p.CommitAsync(Op, 1);
 
@@ -577,7 +644,7 @@ public class ParticipantProtocolTests
     {
         var p = Ledger(100);
         var gate = _store.BlockNext();
-        var prepare = p.PrepareAsync(Op, 1, Debit(30));
+        var prepare = p.PrepareAsync(Op, 1, Created, Debit(30));
 
         var abort = p.AbortAsync(Op, 2);
         gate.SetResult();
@@ -586,6 +653,6 @@ public class ParticipantProtocolTests
         Assert.Equal(TransactionStatus.Aborted, await abort.Within());
         Assert.Equal(0, Held(p));
         Assert.Empty(p.State.Prepared);
-        Assert.Equal(AbortCodes.Fenced, (await p.PrepareAsync(Op, 1, Debit(30))).Reason?.Code);
+        Assert.Equal(AbortCodes.Fenced, (await p.PrepareAsync(Op, 1, Created, Debit(30))).Reason?.Code);
     }
 }

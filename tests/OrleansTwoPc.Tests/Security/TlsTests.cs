@@ -124,8 +124,8 @@ public sealed class TlsTests(TlsClusterFixture fixture) : IClassFixture<TlsClust
         var settings = TlsClusterFixture.CliSettings(TestCertificates.Settings(Certificates.ClusterPfx, Certificates.ClusterPem));
         await using var connection = await ClusterConnection.ConnectAsync(fixture.Gateway, 10, settings, CancellationToken.None);
         var suffix = Guid.NewGuid().ToString("N");
-        var deposit = await connection.Transactions.ExecuteAsync("tls-d-" + suffix, TransactionRequest.Deposit("alice-" + suffix, 100));
-        var transfer = await connection.Transactions.ExecuteAsync("tls-t-" + suffix, TransactionRequest.Transfer("alice-" + suffix, "bob-" + suffix, 30));
+        var deposit = await connection.Transactions.ExecuteAsync("tls-d-" + suffix, TransactionRequest.Deposit("alice-" + suffix, 100).Dated());
+        var transfer = await connection.Transactions.ExecuteAsync("tls-t-" + suffix, TransactionRequest.Transfer("alice-" + suffix, "bob-" + suffix, 30).Dated());
 
         Assert.Equal(TransactionStatus.Committed, deposit.Status);
         Assert.Equal(TransactionStatus.Committed, transfer.Status);
@@ -214,7 +214,7 @@ public sealed class OptionalClientCertificateTests(OptionalClientCertificateFixt
         await using var connection = await ClusterConnection.ConnectAsync(fixture.Cluster.Gateway, 10, settings, CancellationToken.None);
         var id = "tls-optional-" + Guid.NewGuid().ToString("N");
 
-        var outcome = await connection.Transactions.ExecuteAsync(id, TransactionRequest.Deposit(id, 5));
+        var outcome = await connection.Transactions.ExecuteAsync(id, TransactionRequest.Deposit(id, 5).Dated());
 
         Assert.Equal(TransactionStatus.Committed, outcome.Status);
     }

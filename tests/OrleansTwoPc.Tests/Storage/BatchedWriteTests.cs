@@ -45,8 +45,8 @@ public sealed class BatchedWriteTests
         await using var b = await TwoPcCluster.StartAsync(silos: 1, settings: Postgres(schemaB));
         Assert.NotSame(Paths.Of(a, 0).Batcher, Paths.Of(b, 0).Batcher);
 
-        await a.Transactions.ExecuteAsync("d-a", TransactionRequest.Deposit("alice", 5));
-        await b.Transactions.ExecuteAsync("d-b", TransactionRequest.Deposit("alice", 7));
+        await a.Transactions.ExecuteAsync("d-a", TransactionRequest.Deposit("alice", 5).Dated());
+        await b.Transactions.ExecuteAsync("d-b", TransactionRequest.Deposit("alice", 7).Dated());
         await using var connection = await schemaB.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT COUNT(*) FROM OrleansStorage WHERE GrainIdExtensionString = 's:d-a'";
