@@ -116,6 +116,9 @@ internal sealed partial class WriteBatcher : IAsyncDisposable
     /// <summary>Rows written by those transactions (including rows whose version check refused them).</summary>
     public long Rows => Interlocked.Read(ref _rows);
 
+    /// <summary>A new, unopened connection, as the lanes make them (tests read its session settings).</summary>
+    internal DbConnection NewConnection() => _connect();
+
     /// <summary>Queues a write; the task completes when it is durable (new version) or refused (null).</summary>
     public Task<int?> WriteAsync(RowWrite write)
     {
