@@ -230,6 +230,8 @@ public static class TwoPcStorage
                 break;
             case StorageProvider.Sqlite:
                 Directory.CreateDirectory(Path.GetDirectoryName(storage.SqlitePath)!);
+                // One process per data directory: a second silo process on this file would run the same ids again.
+                silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(new DataDirectoryGuard(Path.GetDirectoryName(storage.SqlitePath)!));
                 var connectionString = SqliteSchema.ConnectionString(storage.SqlitePath, storage.SqliteBusyTimeout);
                 // Every SQLite connection of the service, the provider's included, opens with synchronous=FULL.
                 var sqlite = new DurableSqliteDataSource(connectionString);
