@@ -18,6 +18,7 @@ public static class SiloHost
     /// Configuration: appsettings.json beside the executable, then ORLEANSTWOPC_-prefixed environment variables, then
     /// the command line (e.g. <c>--TwoPc:Cluster:GatewayPort=30001</c>).
     /// </summary>
+    /// <exception cref="SiloStartRefusedException">Another process listens on the silo's ports or has its SQLite data directory.</exception>
     public static IHost Build(string[] args) => Build(args, configure: null);
 
     /// <inheritdoc cref="Build(string[])"/>
@@ -33,7 +34,7 @@ public static class SiloHost
         {
             Configure(generic, dashboard: null);
             configure?.Invoke(generic);
-            return generic.Build();
+            return SiloStartChecks.Guard(generic.Build());
         }
 
         // Same configuration sources (ASP.NET Core's builder adds ASPNETCORE_ variables besides DOTNET_ ones).
@@ -46,7 +47,7 @@ public static class SiloHost
         configure?.Invoke(web);
         var app = web.Build();
         app.MapOrleansDashboard();
-        return app;
+        return SiloStartChecks.Guard(app);
     }
 
     private static void AddSources(ConfigurationManager configuration, string[] args) =>

@@ -103,10 +103,20 @@ public sealed class TwoPcStorageOptions
         return options;
     }
 
-    /// <summary>The connection string the silo uses: <see cref="ConnectionString"/> with the pool capped.</summary>
+    /// <summary>
+    /// The connection string the silo uses (grain state, the batched writer, membership): <see cref="ConnectionString"/>
+    /// with the pool capped and <c>synchronous_commit=on</c> for every session. A grain-state write is acknowledged as
+    /// durable, and a session with <c>off</c> (a role's or database's default, or the given <c>Options</c>) acknowledges
+    /// a commit before its WAL record is flushed. It goes last in the startup <c>Options</c>, so it overrides an earlier
+    /// <c>-c synchronous_commit</c> there, and startup options override role and database defaults. (It also
+    /// replaces <c>remote_apply</c>; <c>on</c> still waits for synchronous standbys to flush.)
+    /// </summary>
     public string PostgresConnectionString()
     {
         var builder = new NpgsqlConnectionStringBuilder(ConnectionString) { MaxPoolSize = PostgresMaxPoolSize };
+        builder.Options = string.IsNullOrWhiteSpace(builder.Options)
+            ? PostgresSchema.SynchronousCommitOption
+            : $"{builder.Options} {PostgresSchema.SynchronousCommitOption}";
         if (builder.MinPoolSize > builder.MaxPoolSize)
         {
             builder.MinPoolSize = builder.MaxPoolSize;
@@ -220,16 +230,20 @@ public static class TwoPcStorage
                 break;
             case StorageProvider.Sqlite:
                 Directory.CreateDirectory(Path.GetDirectoryName(storage.SqlitePath)!);
+                // One process per data directory: a second silo process on this file would run the same ids again.
+                silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(new DataDirectoryGuard(Path.GetDirectoryName(storage.SqlitePath)!));
                 var connectionString = SqliteSchema.ConnectionString(storage.SqlitePath, storage.SqliteBusyTimeout);
+                // Every SQLite connection of the service, the provider's included, opens with synchronous=FULL.
+                var sqlite = new DurableSqliteDataSource(connectionString);
                 silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
                     ActivatorUtilities.CreateInstance<SqliteSchema>(sp, storage.SqlitePath, connectionString));
-                silo.Services.AddSingleton(new ExpiredRecordJanitor(() => new SqliteConnection(connectionString),
+                silo.Services.AddSingleton(new ExpiredRecordJanitor(sqlite.CreateConnection,
                     cutoff => cutoff.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)));
-                AddBatcher(silo.Services, storage.SqlitePath, () => new SqliteConnection(connectionString), lanes: 1, storage.MaxWriteBatch);
+                AddBatcher(silo.Services, storage.SqlitePath, sqlite.CreateConnection, lanes: 1, storage.MaxWriteBatch);
                 silo.AddAdoNetGrainStorage(InnerName, options =>
                 {
                     options.Invariant = SqliteSchema.Invariant;
-                    options.ConnectionString = connectionString;
+                    options.DataSource = sqlite;
                 });
                 UseOrleansSerializer(silo.Services);
                 break;

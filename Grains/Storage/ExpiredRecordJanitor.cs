@@ -13,6 +13,9 @@ public sealed class ExpiredRecordJanitor(Func<DbConnection> connect, Func<DateTi
 {
     private const int Batch = 500;
 
+    /// <summary>A new, unopened connection, as the janitor makes them (tests read its session settings).</summary>
+    internal DbConnection NewConnection() => connect();
+
     /// <summary>Deletes the rows; returns how many.</summary>
     /// <param name="keep">Grain keys (as the grains know them, unprefixed) whose rows stay whatever their age.</param>
     public async Task<int> DeleteAsync(string serviceId, string stateName, DateTimeOffset cutoff, IReadOnlySet<string> keep,

@@ -17,6 +17,9 @@ internal sealed partial class PostgresSchema(string connectionString, ILogger<Po
     /// <summary>The ADO.NET invariant that makes Orleans load Npgsql's factory.</summary>
     public const string Invariant = "Npgsql";
 
+    /// <summary>The startup option that turns <c>synchronous_commit</c> on for a session (see TwoPcStorageOptions.PostgresConnectionString).</summary>
+    public const string SynchronousCommitOption = "-c synchronous_commit=on";
+
     /// <summary>Advisory lock key taken while the script runs (an arbitrary constant: "2PC schema").</summary>
     internal const long AdvisoryLockKey = 0x32_50_43_5F_53_43_48_4D;
 
@@ -30,6 +33,7 @@ internal sealed partial class PostgresSchema(string connectionString, ILogger<Po
         {
             await using var connection = new NpgsqlConnection(connectionString);
             await connection.OpenAsync(cancellationToken);
+            await RequireSynchronousCommitAsync(connection, where, cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key);", connection, transaction))
             {
@@ -51,6 +55,21 @@ internal sealed partial class PostgresSchema(string connectionString, ILogger<Po
         }
 
         LogReady(logger, where);
+    }
+
+    // The connection string sets synchronous_commit=on, but something between the silo and the server may drop startup
+    // options (a connection pooler does): refuse to run rather than acknowledge writes that a crash of the server can lose.
+    private static async Task RequireSynchronousCommitAsync(NpgsqlConnection connection, string where, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SHOW synchronous_commit;", connection);
+        var value = Convert.ToString(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        if (value is not ("on" or "remote_apply"))
+        {
+            throw new InvalidOperationException(
+                $"PostgreSQL synchronous_commit is '{value}' for the silo's sessions ({where}): a commit could be acknowledged " +
+                "before it is durable. The silo asks for 'on' in the connection's startup options; make sure they reach the " +
+                "server (a connection pooler may drop them), or set synchronous_commit = on for this role and database");
+        }
     }
 
     /// <summary>The connection string without secrets, for logs: host, port, database, user, pool size.</summary>

@@ -6,7 +6,8 @@ namespace OrleansTwoPc.Storage;
 
 /// <summary>
 /// Creates the SQLite schema the ADO.NET provider needs (its storage table and the <c>OrleansQuery</c> rows it
-/// runs), idempotently, before the provider initialises; switches the file to WAL; logs where data lives.
+/// runs), idempotently, before the provider initialises; switches the file to WAL (a property of the file, so once is
+/// enough); logs where data lives and the journal and synchronous settings its connections run with.
 /// </summary>
 internal sealed partial class SqliteSchema(string path, string connectionString, ILogger<SqliteSchema> logger)
     : ILifecycleParticipant<ISiloLifecycle>
@@ -26,7 +27,7 @@ internal sealed partial class SqliteSchema(string path, string connectionString,
 
     public async Task EnsureCreatedAsync()
     {
-        await using var connection = new SqliteConnection(connectionString);
+        await using var connection = new DurableSqliteConnection(connectionString);
         await connection.OpenAsync();
         // WAL is a property of the file, so setting it once sticks; it must be set outside a transaction.
         var journal = await ScalarAsync(connection, "PRAGMA journal_mode=WAL;");

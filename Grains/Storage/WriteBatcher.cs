@@ -8,7 +8,9 @@ namespace OrleansTwoPc.Storage;
 
 /// <summary>
 /// One grain-state row write: the parameters of the provider's <c>WriteToStorageKey</c> query, and the caller waiting
-/// for it. <see cref="Version"/> is the version the writer last saw (null: it expects no row).
+/// for it. <see cref="Version"/> is the version the writer last saw (null: it expects no row). Versions are 32-bit on
+/// purpose: reads go through Orleans' ADO.NET provider, which parses ETags with <c>int.Parse</c> and reads versions with
+/// <c>Convert.ToInt32</c>, so the write queries wrap a version past <see cref="int.MaxValue"/> to 1 (Sql/*.sql).
 /// </summary>
 internal sealed class RowWrite(int grainIdHash, int grainTypeHash, string grainType, string key, string serviceId, int? version, byte[] payload)
 {
@@ -113,6 +115,9 @@ internal sealed partial class WriteBatcher : IAsyncDisposable
 
     /// <summary>Rows written by those transactions (including rows whose version check refused them).</summary>
     public long Rows => Interlocked.Read(ref _rows);
+
+    /// <summary>A new, unopened connection, as the lanes make them (tests read its session settings).</summary>
+    internal DbConnection NewConnection() => _connect();
 
     /// <summary>Queues a write; the task completes when it is durable (new version) or refused (null).</summary>
     public Task<int?> WriteAsync(RowWrite write)

@@ -50,6 +50,11 @@ WHERE GrainIdHash = @GrainIdHash AND GrainTypeHash = @GrainTypeHash AND ServiceI
   AND GrainIdN0 = @GrainIdN0 AND GrainIdN1 = @GrainIdN1;
 $q$) ON CONFLICT (QueryKey) DO UPDATE SET QueryText = EXCLUDED.QueryText;
 
+-- Versions wrap from 2147483647 (int.MaxValue, also the integer column's limit) to 1 in the write and clear queries
+-- below: Orleans' ADO.NET provider (10.4.2) binds @GrainStateVersion from int.Parse(ETag) and reads versions with
+-- Convert.ToInt32, so a 64-bit column would not help it. Never 0 or NULL (NULL means "no row"). A writer holding a
+-- version from before the wrap would match again only after exactly 2^31 - 1 further writes to the row.
+--
 -- One statement: an update that applies only at the expected version, and an insert that applies only when no
 -- version was expected and no row exists (a concurrent insert of the same grain makes ON CONFLICT skip it).
 -- At most one of the two returns a row.
@@ -57,7 +62,7 @@ INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES ('WriteToStorageKey', $q$
 WITH updated AS
 (
     UPDATE OrleansStorage
-    SET PayloadBinary = @PayloadBinary, ModifiedOn = now(), Version = Version + 1
+    SET PayloadBinary = @PayloadBinary, ModifiedOn = now(), Version = CASE WHEN Version >= 2147483647 THEN 1 ELSE Version + 1 END
     WHERE GrainIdHash = @GrainIdHash AND GrainTypeHash = @GrainTypeHash AND ServiceId = @ServiceId
       AND GrainTypeString = @GrainTypeString AND GrainIdExtensionString = COALESCE(@GrainIdExtensionString, '')
       AND GrainIdN0 = @GrainIdN0 AND GrainIdN1 = @GrainIdN1
@@ -81,7 +86,7 @@ $q$) ON CONFLICT (QueryKey) DO UPDATE SET QueryText = EXCLUDED.QueryText;
 
 INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES ('ClearStorageKey', $q$
 UPDATE OrleansStorage
-SET PayloadBinary = NULL, ModifiedOn = now(), Version = Version + 1
+SET PayloadBinary = NULL, ModifiedOn = now(), Version = CASE WHEN Version >= 2147483647 THEN 1 ELSE Version + 1 END
 WHERE GrainIdHash = @GrainIdHash AND GrainTypeHash = @GrainTypeHash AND ServiceId = @ServiceId
   AND GrainTypeString = @GrainTypeString AND GrainIdExtensionString = COALESCE(@GrainIdExtensionString, '')
   AND GrainIdN0 = @GrainIdN0 AND GrainIdN1 = @GrainIdN1

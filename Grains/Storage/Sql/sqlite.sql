@@ -39,11 +39,17 @@ WHERE GrainIdHash = @GrainIdHash AND GrainTypeHash = @GrainTypeHash AND ServiceI
   AND GrainIdN0 = @GrainIdN0 AND GrainIdN1 = @GrainIdN1;
 ');
 
+-- Versions wrap from 2147483647 (int.MaxValue) to 1 in the write and clear queries below. Orleans' ADO.NET provider
+-- (10.4.2) is 32-bit bound: it binds @GrainStateVersion from int.Parse(ETag) and reads Version and
+-- NewGrainStateVersion with Convert.ToInt32, so a row past int.MaxValue could be neither written nor read by it.
+-- Wrapping keeps every version an int and never 0 or NULL (NULL means "no row"). A writer holding a version from
+-- before the wrap would match again only after exactly 2^31 - 1 further writes to the row.
+--
 -- Two single statements, each atomic on its own: an update that applies only at the expected version, and an
 -- insert that applies only when no version was expected and no row exists. At most one returns a row.
 INSERT OR REPLACE INTO OrleansQuery (QueryKey, QueryText) VALUES ('WriteToStorageKey', '
 UPDATE OrleansStorage
-SET PayloadBinary = @PayloadBinary, ModifiedOn = strftime(''%Y-%m-%dT%H:%M:%fZ'', ''now''), Version = Version + 1
+SET PayloadBinary = @PayloadBinary, ModifiedOn = strftime(''%Y-%m-%dT%H:%M:%fZ'', ''now''), Version = CASE WHEN Version >= 2147483647 THEN 1 ELSE Version + 1 END
 WHERE GrainIdHash = @GrainIdHash AND GrainTypeHash = @GrainTypeHash AND ServiceId = @ServiceId
   AND GrainTypeString = @GrainTypeString AND GrainIdExtensionString = COALESCE(@GrainIdExtensionString, '''')
   AND GrainIdN0 = @GrainIdN0 AND GrainIdN1 = @GrainIdN1
@@ -61,7 +67,7 @@ RETURNING Version AS NewGrainStateVersion;
 
 INSERT OR REPLACE INTO OrleansQuery (QueryKey, QueryText) VALUES ('ClearStorageKey', '
 UPDATE OrleansStorage
-SET PayloadBinary = NULL, ModifiedOn = strftime(''%Y-%m-%dT%H:%M:%fZ'', ''now''), Version = Version + 1
+SET PayloadBinary = NULL, ModifiedOn = strftime(''%Y-%m-%dT%H:%M:%fZ'', ''now''), Version = CASE WHEN Version >= 2147483647 THEN 1 ELSE Version + 1 END
 WHERE GrainIdHash = @GrainIdHash AND GrainTypeHash = @GrainTypeHash AND ServiceId = @ServiceId
   AND GrainTypeString = @GrainTypeString AND GrainIdExtensionString = COALESCE(@GrainIdExtensionString, '''')
   AND GrainIdN0 = @GrainIdN0 AND GrainIdN1 = @GrainIdN1

@@ -6,8 +6,9 @@ using System.Net.Sockets;
 namespace OrleansTwoPc.Tests.Postgres;
 
 /// <summary>
-/// The shipped silo executable (Silo/bin/&lt;configuration&gt;/net10.0) run as a child process on PostgreSQL, so a test
-/// can kill it for real. The connection string goes through the environment, never the command line (visible to ps).
+/// The shipped silo executable (Silo/bin/&lt;configuration&gt;/net10.0) run as a child process, on PostgreSQL or on a
+/// SQLite data directory, so a test can kill it for real. A connection string goes through the environment, never
+/// the command line (visible to ps).
 /// </summary>
 public sealed class SiloProcess : IAsyncDisposable
 {
@@ -32,25 +33,37 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts a silo; <see cref="WaitActiveAsync"/> waits until it joined the cluster.</summary>
-    public static SiloProcess Start(string connectionString, string clusterId, string serviceId)
+    public int Id => _process.Id;
+
+    /// <summary>Starts a silo on PostgreSQL; <see cref="WaitActiveAsync"/> waits until it joined the cluster.</summary>
+    public static SiloProcess Start(string connectionString, string clusterId, string serviceId) =>
+        Start(FreePort(), FreePort(), ["--TwoPc:Storage:Provider=Postgres", $"--TwoPc:Cluster:ClusterId={clusterId}",
+            $"--TwoPc:Cluster:ServiceId={serviceId}"], connectionString);
+
+    /// <summary>Starts a silo on the SQLite default with its data in <paramref name="dataDirectory"/>.</summary>
+    public static SiloProcess StartSqlite(string dataDirectory, int siloPort, int gatewayPort) =>
+        Start(siloPort, gatewayPort, ["--TwoPc:Storage:Provider=Sqlite", $"--TwoPc:Storage:DataDirectory={dataDirectory}"], connectionString: null);
+
+    private static SiloProcess Start(int siloPort, int gatewayPort, string[] arguments, string? connectionString)
     {
-        var (siloPort, gatewayPort) = (FreePort(), FreePort());
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in (string[])[SiloDll(), "--TwoPc:Storage:Provider=Postgres",
-                     $"--TwoPc:Cluster:ClusterId={clusterId}", $"--TwoPc:Cluster:ServiceId={serviceId}",
+        foreach (var argument in (string[])[SiloDll(), .. arguments,
                      $"--TwoPc:Cluster:SiloPort={siloPort}", $"--TwoPc:Cluster:GatewayPort={gatewayPort}",
                      "--Logging:LogLevel:Orleans=Warning"])
         {
             start.ArgumentList.Add(argument);
         }
 
-        start.Environment[PostgresEnvironment.Variable] = connectionString;
+        if (connectionString is not null)
+        {
+            start.Environment[PostgresEnvironment.Variable] = connectionString;
+        }
+
         start.Environment["DOTNET_gcServer"] = "0"; // several silos and the test host share two cores
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var silo = new SiloProcess(process, siloPort, gatewayPort);
@@ -68,6 +81,21 @@ public sealed class SiloProcess : IAsyncDisposable
     public string Output => string.Join('\n', _output);
 
     public Task WaitActiveAsync(TimeSpan timeout) => _active.Task.WaitAsync(timeout);
+
+    /// <summary>Waits for the process to end by itself; its exit code, or null if it still runs after <paramref name="timeout"/>.</summary>
+    public async Task<int?> WaitExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancel.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>SIGKILL: no goodbye to the cluster, no flushing, as a crash.</summary>
     public void Kill()
@@ -119,7 +147,7 @@ public sealed class SiloProcess : IAsyncDisposable
         throw new FileNotFoundException($"OrleansTwoPc.Silo.dll for {configuration} not found above {testBin.FullName}");
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

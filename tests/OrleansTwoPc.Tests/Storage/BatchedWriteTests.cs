@@ -1,12 +1,10 @@
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
-using Orleans.Configuration;
 using Orleans.Storage;
 using OrleansTwoPc.Hosting;
 using OrleansTwoPc.Storage;
 using OrleansTwoPc.Tests.Cluster;
 using OrleansTwoPc.Tests.Postgres;
+using static OrleansTwoPc.Tests.Storage.StoragePaths;
+using static OrleansTwoPc.Tests.Storage.TestSql;
 
 namespace OrleansTwoPc.Tests.Storage;
 
@@ -25,7 +23,7 @@ public sealed class BatchedWriteTests
     {
         using var folder = new TempFolder();
         await using var cluster = await TwoPcCluster.StartAsync(silos: 1, sqliteFolder: folder.Path);
-        await AssertInterchangeableAsync(Paths.Of(cluster, 0));
+        await AssertInterchangeableAsync(StoragePaths.Of(cluster, 0));
     }
 
     [PostgresFact]
@@ -33,7 +31,7 @@ public sealed class BatchedWriteTests
     {
         await using var schema = await ScratchSchema.CreateAsync();
         await using var cluster = await TwoPcCluster.StartAsync(silos: 1, settings: Postgres(schema));
-        await AssertInterchangeableAsync(Paths.Of(cluster, 0));
+        await AssertInterchangeableAsync(StoragePaths.Of(cluster, 0));
     }
 
     [PostgresFact]
@@ -43,7 +41,7 @@ public sealed class BatchedWriteTests
         await using var schemaB = await ScratchSchema.CreateAsync();
         await using var a = await TwoPcCluster.StartAsync(silos: 1, settings: Postgres(schemaA));
         await using var b = await TwoPcCluster.StartAsync(silos: 1, settings: Postgres(schemaB));
-        Assert.NotSame(Paths.Of(a, 0).Batcher, Paths.Of(b, 0).Batcher);
+        Assert.NotSame(StoragePaths.Of(a, 0).Batcher, StoragePaths.Of(b, 0).Batcher);
 
         await a.Transactions.ExecuteAsync("d-a", TransactionRequest.Deposit("alice", 5).Dated());
         await b.Transactions.ExecuteAsync("d-b", TransactionRequest.Deposit("alice", 7).Dated());
@@ -62,8 +60,8 @@ public sealed class BatchedWriteTests
     {
         using var folder = new TempFolder();
         await using var cluster = await TwoPcCluster.StartAsync(silos: 2, sqliteFolder: folder.Path);
-        var paths = Paths.Of(cluster, 0);
-        Assert.Same(paths.Batcher, Paths.Of(cluster, 1).Batcher); // one writer per SQLite file in a process
+        var paths = StoragePaths.Of(cluster, 0);
+        Assert.Same(paths.Batcher, StoragePaths.Of(cluster, 1).Batcher); // one writer per SQLite file in a process
         await AssertVersionChecksPerRowAsync(paths);
     }
 
@@ -72,7 +70,7 @@ public sealed class BatchedWriteTests
     {
         await using var schema = await ScratchSchema.CreateAsync();
         await using var cluster = await TwoPcCluster.StartAsync(silos: 1, settings: Postgres(schema));
-        await AssertVersionChecksPerRowAsync(Paths.Of(cluster, 0));
+        await AssertVersionChecksPerRowAsync(StoragePaths.Of(cluster, 0));
     }
 
     [Fact]
@@ -80,12 +78,12 @@ public sealed class BatchedWriteTests
     {
         using var folder = new TempFolder();
         await using var cluster = await TwoPcCluster.StartAsync(silos: 1, sqliteFolder: folder.Path);
-        var file = $"Data Source={Path.Combine(folder.Path, "orleanstwopc.db")}";
+        var file = SqliteFile(folder.Path);
         await SqliteAsync(file, """
             CREATE TRIGGER refuse_poison BEFORE INSERT ON OrleansStorage WHEN NEW.GrainIdExtensionString = 's:poison'
             BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END;
             """);
-        await AssertPoisonFailsAloneAsync(Paths.Of(cluster, 0),
+        await AssertPoisonFailsAloneAsync(StoragePaths.Of(cluster, 0),
             async key => (long)(await SqliteAsync(file, "SELECT COUNT(*) FROM OrleansStorage WHERE GrainIdExtensionString = $key", key))!);
     }
 
@@ -102,11 +100,11 @@ public sealed class BatchedWriteTests
             END $$;
             CREATE TRIGGER refuse_poison BEFORE INSERT ON OrleansStorage FOR EACH ROW EXECUTE FUNCTION refuse_poison();
             """);
-        await AssertPoisonFailsAloneAsync(Paths.Of(cluster, 0),
+        await AssertPoisonFailsAloneAsync(StoragePaths.Of(cluster, 0),
             async key => (long)(await PostgresAsync(schema, "SELECT COUNT(*) FROM OrleansStorage WHERE GrainIdExtensionString = @key", key))!);
     }
 
-    private static async Task AssertPoisonFailsAloneAsync(Paths paths, Func<string, Task<long>> countRows)
+    private static async Task AssertPoisonFailsAloneAsync(StoragePaths paths, Func<string, Task<long>> countRows)
     {
         var keys = Enumerable.Range(0, 40).Select(i => i == 17 ? "s:poison" : $"s:row-{i}").ToArray();
         var states = keys.Select(_ => new GrainState<string>()).ToArray();
@@ -128,30 +126,7 @@ public sealed class BatchedWriteTests
         }
     }
 
-    private static async Task<object?> SqliteAsync(string connectionString, string sql, string? key = null)
-    {
-        await using var connection = new SqliteConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("$key", (object?)key ?? DBNull.Value);
-        return await command.ExecuteScalarAsync();
-    }
-
-    private static async Task<object?> PostgresAsync(ScratchSchema schema, string sql, string? key = null)
-    {
-        await using var connection = await schema.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        if (key is not null)
-        {
-            command.Parameters.AddWithValue("key", key);
-        }
-
-        return await command.ExecuteScalarAsync();
-    }
-
-    private static async Task AssertInterchangeableAsync(Paths paths)
+    private static async Task AssertInterchangeableAsync(StoragePaths paths)
     {
         foreach (var key in Keys)
         {
@@ -182,7 +157,7 @@ public sealed class BatchedWriteTests
         }
     }
 
-    private static async Task AssertVersionChecksPerRowAsync(Paths paths)
+    private static async Task AssertVersionChecksPerRowAsync(StoragePaths paths)
     {
         const int Rows = 200;
         var keys = Enumerable.Range(0, Rows).Select(i => $"s:acct-{i}").ToArray();
@@ -222,53 +197,9 @@ public sealed class BatchedWriteTests
         Assert.True(transactions < Rows / 4, $"{Rows} concurrent writes took {transactions} transactions: they were not batched");
     }
 
-    private static GrainId Grain(string key) => GrainId.Create("ledger", key);
-
-    private static GrainState<string> WithValue(GrainState<string> state, string value)
-    {
-        state.State = value;
-        return state;
-    }
-
-    private static async Task<Exception?> Attempt(Task write)
-    {
-        try
-        {
-            await write;
-            return null;
-        }
-        catch (Exception exception)
-        {
-            return exception;
-        }
-    }
-
     private static Dictionary<string, string?> Postgres(ScratchSchema schema) => new()
     {
         ["TwoPc:Storage:Provider"] = "Postgres",
         ["TwoPc:Storage:ConnectionString"] = schema.ConnectionString,
     };
-
-    /// <summary>A silo's two write paths to the same table: the provider alone, and the batched path over it.</summary>
-    private sealed record Paths(IGrainStorage Provider, BatchedWriteGrainStorage Batched, WriteBatcher Batcher)
-    {
-        public static Paths Of(TwoPcCluster cluster, int silo)
-        {
-            var services = cluster.Inner.Silos[silo].ServiceProvider;
-            var provider = services.GetRequiredKeyedService<IGrainStorage>(TwoPcStorage.InnerName);
-            var options = services.GetRequiredService<IOptionsMonitor<AdoNetGrainStorageOptions>>().Get(TwoPcStorage.InnerName);
-            var batcher = services.GetRequiredKeyedService<WriteBatcher.Lease>(TwoPcStorage.InnerName).Batcher;
-            var batched = new BatchedWriteGrainStorage(provider, batcher, TwoPcStorage.InnerName,
-                services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId, options.GrainStorageSerializer, options.HashPicker,
-                offScheduler: true);
-            return new Paths(provider, batched, batcher);
-        }
-
-        public async Task<GrainState<string>> ReadAsync(string key)
-        {
-            var state = new GrainState<string>();
-            await Provider.ReadStateAsync("probe", Grain(key), state);
-            return state;
-        }
-    }
 }
