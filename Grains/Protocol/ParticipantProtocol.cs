@@ -343,7 +343,9 @@ public sealed class ParticipantProtocol<TValue>(
     private Vote? Expired(string operationId, DateTimeOffset createdAt, ParticipantOperation operation)
     {
         var now = time.GetUtcNow();
-        if (createdAt > now + _settings.MaxClockSkew)
+        // The coordinator already refused anything more than the skew ahead of its clock; allow as much again for
+        // the difference between the coordinator's silo and this one.
+        if (createdAt > now + (2 * _settings.MaxClockSkew))
         {
             throw new InvalidRequestException("createdAt", $"is {(createdAt - now).TotalSeconds:0} s in the future");
         }

@@ -341,7 +341,7 @@ public class ParticipantProtocolTests
         var prepare = await p.PrepareAsync(Op, 1, old, Debit(30));
         var onePhase = await p.CommitOnePhaseAsync("op-2", 1, old, Credit(30));
         var future = await Assert.ThrowsAsync<InvalidRequestException>(() =>
-            p.CommitOnePhaseAsync("op-3", 1, _time.GetUtcNow() + TimeSpan.FromMinutes(6), Credit(30)));
+            p.CommitOnePhaseAsync("op-3", 1, _time.GetUtcNow() + TimeSpan.FromMinutes(11), Credit(30)));
 
         Assert.Equal((AbortCodes.Expired, AbortCodes.Expired), (prepare.Reason?.Code, onePhase.Reason?.Code));
         Assert.Equal("createdAt", future.Field);
