@@ -45,8 +45,7 @@ internal sealed partial class RecoverySweeper(
         {
             try
             {
-                // Jitter keeps the silos of a cluster from sweeping in lock step.
-                await Task.Delay(interval * (0.5 + (Random.Shared.NextDouble() / 2)), time, stopping);
+                await Periodic.WaitAsync(interval, time, stopping);
                 await Task.WhenAll(Enumerable.Range(0, options.Value.RecoveryShards)
                     .Select(shard => grains.GetGrain<IRecoveryShardGrain>(shard).Sweep()));
             }

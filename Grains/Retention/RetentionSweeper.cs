@@ -80,7 +80,7 @@ public sealed partial class RetentionSweeper(
         {
             try
             {
-                await Task.Delay(options.Value.RetentionSweepInterval * (0.5 + (Random.Shared.NextDouble() / 2)), time, stopping);
+                await Periodic.WaitAsync(options.Value.RetentionSweepInterval, time, stopping);
                 await SweepOnceAsync(stopping);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
