@@ -173,7 +173,7 @@ public static class ExternalRun
     /// The silos are other processes, so their invariant assertions reach this program only through their logs: every
     /// line naming <c>ProtocolInvariantException</c> in <c>silo-*.log</c> counts as an invariant failure.
     /// </summary>
-    private static void ScanSiloLogs(string? folder, ChaosLog log, TextWriter output)
+    internal static void ScanSiloLogs(string? folder, ChaosLog log, TextWriter output)
     {
         if (folder is null)
         {
