@@ -26,8 +26,9 @@ public sealed class CheckerTests
         story.Participant(B, 10, [Ended("t1", Transfer.Operations[1])]);
 
         Expect(story.Check(), torn: 1, evidence: "status Aborted, but 2 participants committed it");
-        // Without trails only values show it: each account differs from what the committed statuses predict.
-        Expect(story.Check(trails: false), duplicated: 2);
+        // Without trails only values show it: each account differs from what the committed statuses predict, and the
+        // evidence names the operation whose effect is the difference.
+        Expect(story.Check(trails: false), duplicated: 2, evidence: "operations with an effect of that size there: t1 transfer (Aborted insufficient-funds)");
     }
 
     [Fact]
