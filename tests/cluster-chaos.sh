@@ -1,19 +1,30 @@
 #!/usr/bin/env bash
 # Cluster chaos on PostgreSQL with real processes: N silo processes of the shipped silo on 127.0.0.1, membership and
 # grain state in PostgreSQL, the chaos workload + checker (tests/OrleansTwoPc.Chaos in external mode) as the client,
-# and a random silo killed with SIGKILL and restarted every few seconds. With --outage, PostgreSQL itself is stopped
-# for 10 seconds in the middle of the run and the time until the cluster commits again is reported.
+# and every few seconds a random silo killed with SIGKILL and restarted, or paused with SIGSTOP. With --outage,
+# PostgreSQL itself is stopped for 10 seconds in the middle of the run and the time until the cluster commits again
+# is reported.
 #
 #   ORLEANSTWOPC_POSTGRES='Host=127.0.0.1;Port=5432;Username=twopc;Password=...;Database=twopc' \
-#     tests/cluster-chaos.sh [--silos 3] [--duration 60] [--outage] [--seed N] [--kill-every 4] [--keep-data]
+#     tests/cluster-chaos.sh [--silos 3] [--duration 60] [--kill] [--pause] [--outage] [--seed N] [--kill-every 4] [--keep-trail] [--keep-data]
 #
-# Kills: every ~--kill-every seconds (0.7x..1.3x) a random active silo gets SIGKILL and is restarted at once; a kill
-# waits while fewer than two silos are active, so one silo is always up, but several may be down or joining at once.
-# Kills happen only in the first --duration seconds, and none while PostgreSQL is down. Each kill
-# is appended as a line to a faults file ("<unix ms> kill ...", also "<unix ms> postgres-stop|postgres-start") that the
-# chaos client reads at its end: its RESULT line's kills= is the script's count, and it reports when clients got
-# commits again after the outage.
-# Exit code: the chaos client's (0 = RESULT line with no violation), 2 for bad arguments or a failed setup.
+# Faults: every ~--kill-every seconds (0.7x..1.3x) a random active silo gets one. --kill (the default when neither is
+# given): SIGKILL, restarted at once. --pause: SIGSTOP for 4-15 s, long enough for the others to declare it dead and
+# re-activate its grains elsewhere, then SIGCONT, so it wakes as a zombie with queued messages and timers (it then
+# learns it is dead and stops itself, and is restarted). Both: each fault is one or the other, at random. A fault
+# waits while fewer than two silos are active, so one silo is always up, but several may be down, paused or joining
+# at once. Faults happen only in the first --duration seconds, and none while PostgreSQL is down. Each is appended as a
+# line to a faults file ("<unix ms> kill ...", "<unix ms> pause ...", "<unix ms> resume ...", also "<unix ms>
+# postgres-stop|postgres-start") that the chaos client reads at its end: its RESULT line's kills= and pauses= are the
+# script's counts, and it reports when clients got commits again after the outage.
+# Silos run with the service's defaults: participants forget completed operations, and the checker judges each
+# participant's value against the committed statuses. --keep-trail keeps every participant's trail
+# (TwoPc:KeepParticipantTrail=true) so the checker audits every id at every participant instead.
+# A run fails when it did not do what it claims: fewer kills or pauses than asked (faults in half of the schedule's
+# slots, a quarter each when both kinds are asked; a kill's slot is --kill-every long, a pause's the mean pause, 9.5 s;
+# printed at the start), an --outage run without an outage, a final state read from memory instead of storage.
+# Exit code: the chaos client's (0 = RESULT line with no violation and every claim met), 2 for bad arguments or a
+# failed setup, 1 when the outage did not recover.
 # Every run uses its own cluster id and service id (chaos-<time>-<seed>), so runs never see each other's rows; they
 # are deleted at the end unless --keep-data. Silo logs stay in the folder printed at the start. The script ends only
 # the processes it started, by pid. --outage needs root (pg_ctlcluster) and a local PostgreSQL cluster on the
@@ -28,10 +39,16 @@ outage=0
 seed=$((RANDOM % 100000))
 kill_every=4
 keep_data=0
+keep_trail=0
+kills_on=0
+pauses_on=0
 outage_seconds=10
+pause_min=4
+pause_max=15
+args=("$@")
 
 usage() {
-  sed -n '7,8p' "$0" | sed 's/^# \{0,3\}//'
+  sed -n '8,9p' "$0" | sed 's/^# \{0,3\}//'
   exit 2
 }
 
@@ -42,6 +59,9 @@ while [ $# -gt 0 ]; do
     --seed) seed=${2:-}; shift 2 ;;
     --kill-every) kill_every=${2:-}; shift 2 ;;
     --outage) outage=1; shift ;;
+    --kill) kills_on=1; shift ;;
+    --pause) pauses_on=1; shift ;;
+    --keep-trail) keep_trail=1; shift ;;
     --keep-data) keep_data=1; shift ;;
     -h|--help) usage ;;
     *) echo "unknown argument: $1" >&2; usage ;;
@@ -53,6 +73,18 @@ is_int "$silos" && [ "$silos" -ge 2 ] && [ "$silos" -le 20 ] || { echo "--silos 
 is_int "$duration" && [ "$duration" -ge 10 ] || { echo "--duration must be at least 10 (seconds)" >&2; exit 2; }
 is_int "$seed" || { echo "--seed must be a whole number" >&2; exit 2; }
 is_int "$kill_every" && [ "$kill_every" -ge 1 ] || { echo "--kill-every must be at least 1 (seconds)" >&2; exit 2; }
+[ "$kills_on" = 1 ] || [ "$pauses_on" = 1 ] || kills_on=1
+# What the run must at least do, or it fails: faults in half the slots of its schedule, each kind in a quarter when
+# both are asked. A kill's slot is --kill-every long, a pause's the mean pause (it holds the cluster's spare silos
+# until it ends) if that is longer. Tenths of seconds, for bash's integers.
+kill_slots=$((duration / kill_every))
+pause_tenths=$((kill_every * 10))
+[ $(((pause_min + pause_max) * 5)) -gt "$pause_tenths" ] && pause_tenths=$(((pause_min + pause_max) * 5))
+pause_slots=$((duration * 10 / pause_tenths))
+share=2
+[ "$kills_on" = 1 ] && [ "$pauses_on" = 1 ] && share=4
+expect_kills=$((kills_on * kill_slots / share))
+expect_pauses=$((pauses_on * pause_slots / share))
 if [ -z "${ORLEANSTWOPC_POSTGRES:-}" ]; then
   echo "ORLEANSTWOPC_POSTGRES is not set (e.g. Host=127.0.0.1;Port=5432;Username=twopc;Password=twopc;Database=twopc)" >&2
   exit 2
@@ -81,12 +113,17 @@ psql_run() {
 }
 
 run_id="chaos-$(date +%s)-$seed"
+# The same schedule of fault times, kinds and victims again (process timing aside): this seed with these flags.
+replay="tests/cluster-chaos.sh --silos $silos --duration $duration --kill-every $kill_every --seed $seed$([ $kills_on = 1 ] && echo " --kill")$([ $pauses_on = 1 ] && echo " --pause")$([ $outage = 1 ] && echo " --outage")$([ $keep_trail = 1 ] && echo " --keep-trail")"
 logs=$(mktemp -d "${TMPDIR:-/tmp}/cluster-chaos.XXXXXX")
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 say() { echo "[cluster-chaos $(date +%H:%M:%S)] $*"; }
 
-say "run $run_id: $silos silos, ${duration}s, seed $seed, kill every ~${kill_every}s$([ $outage = 1 ] && echo ", PostgreSQL outage ${outage_seconds}s")"
+faults_desc=$( { [ $kills_on = 1 ] && echo "SIGKILL"; [ $pauses_on = 1 ] && echo "SIGSTOP ${pause_min}-${pause_max}s"; } | paste -sd/ -)
+say "run $run_id: $silos silos, ${duration}s, seed $seed, $faults_desc every ~${kill_every}s$([ $outage = 1 ] && echo ", PostgreSQL outage ${outage_seconds}s"); participants $([ $keep_trail = 1 ] && echo "keep their trail (checked per id)" || echo "forget (service default; checked by values)")"
+say "expecting at least $expect_kills kills and $expect_pauses pauses (1/$share of the ${duration}s schedule's $([ $kills_on = 1 ] && echo "$kill_slots kill slots of ${kill_every}s")$([ $kills_on = 1 ] && [ $pauses_on = 1 ] && echo " and ")$([ $pauses_on = 1 ] && echo "$pause_slots pause slots of $(awk -v t="$pause_tenths" 'BEGIN { printf "%.1f", t / 10 }')s"))$([ $outage = 1 ] && echo " and one outage"); fewer fails the run"
+say "replay: $replay"
 say "logs in $logs"
 faults_file="$logs/faults"
 : >"$faults_file"
@@ -106,7 +143,7 @@ client_dll=Client/bin/Release/net10.0/OrleansTwoPc.Client.dll
 chaos_dll=tests/OrleansTwoPc.Chaos/bin/Release/net10.0/OrleansTwoPc.Chaos.dll
 
 # --- silo processes ---------------------------------------------------------------------------------------------
-declare -a pids=() silo_ports=() gateway_ports=() starts=() offsets=() active=() started_ms=()
+declare -a pids=() silo_ports=() gateway_ports=() starts=() offsets=() active=() started_ms=() resume_ms=()
 for ((i = 0; i < silos; i++)); do
   silo_ports[i]=$((11111 + i))
   gateway_ports[i]=$((30001 + i))
@@ -115,6 +152,7 @@ for ((i = 0; i < silos; i++)); do
   offsets[i]=0
   active[i]=0     # 1 once the silo logged "Silo active" since its last start
   started_ms[i]=0
+  resume_ms[i]=0  # while paused (SIGSTOP): when to send SIGCONT
   : >"$logs/silo-$i.log"
 done
 gateways=$(for ((i = 0; i < silos; i++)); do printf '127.0.0.1:%s\n' "${gateway_ports[i]}"; done | paste -sd, -)
@@ -130,7 +168,8 @@ start_silo() {
   active[i]=0
   started_ms[i]=$(date +%s%3N)
   echo "--- cluster-chaos: start #${starts[i]} ---" >>"$logs/silo-$i.log"
-  dotnet "$silo_dll" --TwoPc:Storage:Provider=Postgres --TwoPc:KeepParticipantTrail=true \
+  resume_ms[i]=0
+  dotnet "$silo_dll" --TwoPc:Storage:Provider=Postgres --TwoPc:KeepParticipantTrail=$([ $keep_trail = 1 ] && echo true || echo false) \
     --TwoPc:Cluster:ClusterId="$run_id" --TwoPc:Cluster:ServiceId="$run_id" \
     --TwoPc:Cluster:SiloPort="${silo_ports[i]}" --TwoPc:Cluster:GatewayPort="${gateway_ports[i]}" \
     "--Logging:Console:TimestampFormat=HH:mm:ss.fff " >>"$logs/silo-$i.log" 2>&1 &
@@ -166,6 +205,8 @@ wait_active() {
 
 stop_all() {
   local pid
+  # A stopped process acts on TERM only once continued.
+  for pid in "${pids[@]}"; do alive "$pid" && kill -CONT "$pid" 2>/dev/null; done
   if alive "$chaos_pid"; then kill -TERM "$chaos_pid" 2>/dev/null; fi
   for pid in "${pids[@]}"; do alive "$pid" && kill -TERM "$pid" 2>/dev/null; done
   for _ in $(seq 1 50); do
@@ -224,12 +265,13 @@ probe() {
 }
 
 outage_report=""
+outage_failed=0
 run_outage() {
   local cluster version name t_stop t_start n=0
   cluster=$(pg_cluster)
   if [ -z "$cluster" ]; then
     outage_report="outage skipped: no local PostgreSQL cluster on port $pg_port (pg_lsclusters)"
-    say "$outage_report"
+    say "$outage_report (the chaos client fails the run: an outage was asked)"
     return
   fi
   read -r version name <<<"$cluster"
@@ -242,6 +284,7 @@ run_outage() {
   fault postgres-start # about to start: commits may resume from here (PostgreSQL's own start time included)
   if ! pg_ctlcluster "$version" "$name" start; then
     outage_report="PostgreSQL $version/$name did not start again"
+    outage_failed=1
     say "$outage_report"
     return
   fi
@@ -251,6 +294,7 @@ run_outage() {
   while ! probe $((n += 1)); do
     if [ "$(since "$t_start" | cut -d. -f1)" -ge 120 ]; then
       outage_report="no deposit committed within 120s after PostgreSQL restarted (see $logs/probe.log)"
+      outage_failed=1
       say "$outage_report"
       return
     fi
@@ -261,68 +305,137 @@ run_outage() {
 }
 
 # --- the run ----------------------------------------------------------------------------------------------------
-say "chaos client: --external --gateways $gateways --duration ${duration}s --seed $seed --cluster-id $run_id --service-id $run_id"
-dotnet "$chaos_dll" --external --gateways "$gateways" --duration "${duration}s" --seed "$seed" \
-  --cluster-id "$run_id" --service-id "$run_id" --faults-file "$faults_file" --silo-logs "$logs" >"$logs/chaos.log" 2>&1 &
+client_args=(--external --gateways "$gateways" --duration "${duration}s" --seed "$seed" --cluster-id "$run_id" --service-id "$run_id"
+  --faults-file "$faults_file" --silo-logs "$logs" --expect-kills "$expect_kills" --expect-pauses "$expect_pauses")
+[ "$keep_trail" = 1 ] || client_args+=(--forget)
+[ "$outage" = 1 ] && client_args+=(--expect-outage)
+say "chaos client: ${client_args[*]}"
+dotnet "$chaos_dll" "${client_args[@]}" >"$logs/chaos.log" 2>&1 &
 chaos_pid=$!
 tail -n +1 -f --pid="$chaos_pid" "$logs/chaos.log" & # echo the client's output; ends with the client
+# Faults start with the workload, not with the client: connecting and funding the accounts take 5-25 s here, and
+# faults in that time would be faults the workload never saw.
+t_client=$(date +%s)
+while alive "$chaos_pid" && ! grep -q 'workload for' "$logs/chaos.log" && [ $(($(date +%s) - t_client)) -lt 180 ]; do
+  sleep 0.2
+done
+say "workload started $(($(date +%s) - t_client))s after the client; faults for ${duration}s from now"
 t0=$(date +%s)
 kills=0
+pauses=0
+zombies=0
 outage_done=0
 next_kill_ms=$(($(date +%s%3N) + kill_every * (700 + RANDOM % 601)))
+declare -a woke_ms=()
+for ((i = 0; i < silos; i++)); do woke_ms[i]=0; done
+now_ms() { date +%s%3N; }
+paused() { [ "${resume_ms[$1]}" -gt 0 ]; }
+any_paused() {
+  local i
+  for ((i = 0; i < silos; i++)); do paused "$i" && return 0; done
+  return 1
+}
 
-# Kills do not wait for the previous victim's restart (on this 2-core machine a silo takes 5-10 s to join under
-# load): every ~--kill-every seconds a random ACTIVE silo is killed and restarted at once, as long as another silo
-# stays active. So one silo is always up, and more than one may be down or joining at a time.
+# SIGCONT for every paused silo whose pause is over. Declared dead meanwhile, it now runs as a zombie until it reads
+# the membership table, then stops itself (Orleans' fatal error handler) and is restarted by the loop below.
+resume_due() {
+  local i
+  for ((i = 0; i < silos; i++)); do
+    if paused "$i" && [ "$(now_ms)" -ge "${resume_ms[i]}" ]; then
+      kill -CONT "${pids[i]}" 2>/dev/null
+      fault resume silo "$i" pid "${pids[i]}"
+      say "SIGCONT silo $i (pid ${pids[i]}) after its pause"
+      resume_ms[i]=0
+      woke_ms[i]=$(now_ms)
+    fi
+  done
+}
+
+# Faults do not wait for the previous victim's restart (on this 2-core machine a silo takes 5-10 s to join under
+# load): every ~--kill-every seconds a random ACTIVE, running silo is killed (and restarted at once) or paused, as
+# long as another silo stays active. So one silo is always up, and more than one may be down, paused or joining.
 while alive "$chaos_pid"; do
   elapsed=$(($(date +%s) - t0))
+  resume_due
   for ((i = 0; i < silos; i++)); do
     if ! alive "${pids[i]}"; then
-      # Died by itself (e.g. could not join while PostgreSQL was down): restarted.
-      say "silo $i (pid ${pids[i]}) is not running: restarting"
+      if [ "${woke_ms[i]}" -gt 0 ] && [ $(($(now_ms) - woke_ms[i])) -lt 30000 ]; then
+        zombies=$((zombies + 1))
+        say "silo $i (pid ${pids[i]}) stopped itself $(awk -v a="${woke_ms[i]}" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }')s after SIGCONT (declared dead while stopped): restarting"
+      else
+        # Died by itself (e.g. could not join while PostgreSQL was down): restarted.
+        say "silo $i (pid ${pids[i]}) is not running: restarting"
+      fi
+      woke_ms[i]=0
       start_silo "$i"
     elif [ "${active[i]}" = 0 ] && is_active "$i" && [ "${starts[i]}" -gt 1 ]; then
-      say "silo $i active again $(awk -v a="${started_ms[i]}" -v b="$(date +%s%3N)" 'BEGIN { printf "%.1f", (b - a) / 1000 }')s after its restart"
+      say "silo $i active again $(awk -v a="${started_ms[i]}" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }')s after its restart"
     fi
   done
   if [ "$elapsed" -ge "$duration" ]; then
-    sleep 1 # faults over: the client quiesces and checks on a healthy cluster
+    sleep 0.5 # faults over (pauses still end on time): the client quiesces and checks on a healthy cluster
     continue
   fi
   if [ "$outage" = 1 ] && [ "$outage_done" = 0 ] && [ "$elapsed" -ge $((duration / 2)) ]; then
+    if any_paused; then
+      sleep 0.2 # the outage waits for paused silos to wake (it blocks this loop), and no new fault starts meanwhile
+      continue
+    fi
     outage_done=1
     run_outage
-    next_kill_ms=$(($(date +%s%3N) + kill_every * (700 + RANDOM % 601))) # a full pause after the outage, not at once
+    next_kill_ms=$(($(now_ms) + kill_every * (700 + RANDOM % 601))) # a full pause after the outage, not at once
     continue
   fi
-  if [ "$(date +%s%3N)" -lt "$next_kill_ms" ]; then
+  if [ "$(now_ms)" -lt "$next_kill_ms" ]; then
     sleep 0.2
     continue
   fi
   candidates=()
   for ((i = 0; i < silos; i++)); do
-    alive "${pids[i]}" && is_active "$i" && candidates+=("$i")
+    alive "${pids[i]}" && ! paused "$i" && is_active "$i" && candidates+=("$i")
   done
-  if [ "${#candidates[@]}" -lt 2 ]; then
-    sleep 0.2 # the kill waits until another silo than its victim is active
+  # The kind is drawn first and kept until its fault can happen, so the sequence of kinds follows the seed.
+  if [ -z "${kind:-}" ]; then
+    kind=kill
+    if [ "$pauses_on" = 1 ] && { [ "$kills_on" = 0 ] || [ $((RANDOM % 2)) = 0 ]; }; then
+      kind=pause
+    fi
+  fi
+  # A kill waits until another silo than its victim is active. A pause waits until two others are (one in a 2-silo
+  # cluster): Orleans declares a silo dead on two votes, and a silo nobody probes (its peers paused or down) judges
+  # its own health degraded and does not vote, so a pause overlapping another fault would rarely end in a zombie.
+  needed=2
+  [ "$kind" = pause ] && [ "$silos" -ge 3 ] && needed=3
+  if [ "${#candidates[@]}" -lt "$needed" ]; then
+    sleep 0.2
     continue
   fi
   victim=${candidates[RANDOM % ${#candidates[@]}]}
-  say "SIGKILL silo $victim (pid ${pids[victim]}, port ${silo_ports[victim]}); $((${#candidates[@]} - 1)) of $silos silos stay active"
-  kill -KILL "${pids[victim]}"
-  wait "${pids[victim]}" 2>/dev/null
-  kills=$((kills + 1))
-  fault kill silo "$victim" pid "${pids[victim]}"
-  start_silo "$victim"
-  # 0.7x..1.3x --kill-every from this kill to the next.
-  next_kill_ms=$(($(date +%s%3N) + kill_every * (700 + RANDOM % 601)))
+  if [ "$kind" = pause ]; then
+    length=$((pause_min + RANDOM % (pause_max - pause_min + 1)))
+    say "SIGSTOP silo $victim (pid ${pids[victim]}, port ${silo_ports[victim]}) for ${length}s; $((${#candidates[@]} - 1)) of $silos silos stay active"
+    kill -STOP "${pids[victim]}"
+    pauses=$((pauses + 1))
+    resume_ms[victim]=$(($(now_ms) + length * 1000))
+    fault pause silo "$victim" pid "${pids[victim]}" for "${length}s"
+  else
+    say "SIGKILL silo $victim (pid ${pids[victim]}, port ${silo_ports[victim]}); $((${#candidates[@]} - 1)) of $silos silos stay active"
+    kill -KILL "${pids[victim]}"
+    wait "${pids[victim]}" 2>/dev/null
+    kills=$((kills + 1))
+    fault kill silo "$victim" pid "${pids[victim]}"
+    start_silo "$victim"
+  fi
+  kind=""
+  # 0.7x..1.3x --kill-every from this fault to the next.
+  next_kill_ms=$(($(now_ms) + kill_every * (700 + RANDOM % 601)))
 done
 
 wait "$chaos_pid"
 rc=$?
 sleep 0.5 # let tail print the last lines
 result=$(grep -E '^RESULT ' "$logs/chaos.log" | tail -n 1)
-say "kills: $kills; silo starts: $(IFS=+; echo "$((${starts[*]}))")"
+say "kills: $kills (at least $expect_kills asked); pauses: $pauses (at least $expect_pauses asked), $zombies of them woke as zombies and stopped themselves; silo starts: $(IFS=+; echo "$((${starts[*]}))")"
 [ -n "$outage_report" ] && say "$outage_report"
 grep -E '^  PostgreSQL outage ' "$logs/chaos.log" | while read -r line; do say "client: $line"; done
 if command -v psql >/dev/null 2>&1; then
@@ -332,5 +445,10 @@ if [ -z "$result" ]; then
   say "the chaos client printed no RESULT line (see $logs/chaos.log)"
   [ "$rc" -eq 0 ] && rc=1
 fi
+if [ "$outage_failed" = 1 ]; then
+  say "the outage did not recover: $outage_report"
+  [ "$rc" -eq 0 ] && rc=1
+fi
 say "${result:-no result}; exit $rc"
+say "replay: $replay"
 exit "$rc"

@@ -18,6 +18,9 @@ public sealed class ChaosCluster : IAsyncDisposable
     /// <summary>Grain calls fail after this; short, so retries (and duplicates) happen within the run.</summary>
     public static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(4);
 
+    /// <summary>The coordinator's prepare timeout and the participant's decision timeout, both.</summary>
+    public static readonly TimeSpan ProtocolTimeout = TimeSpan.FromSeconds(2);
+
     private readonly string _folder;
 
     private ChaosCluster(InProcessTestCluster inner, string folder, int silos)
@@ -34,7 +37,9 @@ public sealed class ChaosCluster : IAsyncDisposable
     /// <summary>How many silos the cluster should have when healthy.</summary>
     public int TargetSilos { get; }
 
-    public static async Task<ChaosCluster> StartAsync(int silos, ChaosStorageFaults faults, ILoggerProvider log, string serviceId, bool keepTrail = true)
+    /// <param name="delays">Protocol messages to hold (armed by the fault loop); every silo also gets a <see cref="SiloPause"/>.</param>
+    public static async Task<ChaosCluster> StartAsync(int silos, ChaosStorageFaults faults, ILoggerProvider log, string serviceId,
+        bool keepTrail = true, MessageDelays? delays = null)
     {
         var folder = Directory.CreateTempSubdirectory("orleanstwopc-chaos-").FullName;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -43,13 +48,14 @@ public sealed class ChaosCluster : IAsyncDisposable
             ["TwoPc:Storage:DataDirectory"] = folder,
             // With the trail the checker audits every id at every participant; without it, values against statuses.
             ["TwoPc:KeepParticipantTrail"] = keepTrail ? "true" : "false",
-            ["TwoPc:PrepareTimeout"] = "00:00:02",
-            ["TwoPc:DecisionTimeout"] = "00:00:02",
+            ["TwoPc:PrepareTimeout"] = ProtocolTimeout.ToString(),
+            ["TwoPc:DecisionTimeout"] = ProtocolTimeout.ToString(),
             ["TwoPc:RecoveryInterval"] = "00:00:02",
             // Phase-2 resends back off to at most this, so a participant back from a kill hears its decision soon.
             ["TwoPc:MaxRetryBackoff"] = "00:00:02",
         }).Build();
 
+        var pauses = new SiloPauses();
         var builder = new InProcessTestClusterBuilder((short)silos);
         builder.Options.ServiceId = serviceId;
         // The testing host would otherwise write a trace file per silo into the working directory.
@@ -60,15 +66,29 @@ public sealed class ChaosCluster : IAsyncDisposable
             silo.Services.AddSingleton<IStorageFaultPolicy>(faults);
             silo.AddTwoPc(configuration);
             SlowStorage.Wrap(silo.Services, faults);
+            silo.Services.AddSingleton(pauses);
+            silo.Services.AddSingleton(sp => pauses.For(sp));
+            silo.Services.AddSingleton(delays ?? new MessageDelays(0, 0, ProtocolTimeout));
+            silo.AddIncomingGrainCallFilter<PauseIncomingFilter>();
+            silo.AddOutgoingGrainCallFilter<ChaosOutgoingFilter>();
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ResponseTimeout);
             silo.Configure<ClusterMembershipOptions>(o =>
             {
                 o.ProbeTimeout = TimeSpan.FromSeconds(1);
                 o.NumMissedProbesLimit = 2;
                 o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
+                // A paused silo (SiloPause) must be declared dead as a stopped process would be; two Orleans checks
+                // prevented that in process. Indirect probes: every silo shares one thread pool, and under chaos load
+                // an intermediary cannot answer within its allowance, so the prober discards the inconclusive result.
+                // Connection liveness: a paused silo's gateway still forwards client requests (forwarding passes no
+                // grain call filter), which the check takes for proof of life and so suppresses every vote.
+                o.EnableIndirectProbes = false;
+                o.EnableConnectionLivenessCheck = false;
             });
             silo.Services.AddLogging(l => QuietLogging(l, log));
         });
+        // A paused silo must not see the membership table either (it would learn it was declared dead while paused).
+        builder.ConfigureSiloHost((_, host) => host.ConfigureContainer(new PausableMembershipTable.WrappingFactory()));
         builder.ConfigureClient(client =>
         {
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = ResponseTimeout);

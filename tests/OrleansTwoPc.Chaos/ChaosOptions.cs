@@ -45,8 +45,28 @@ public sealed record ChaosOptions
     /// Participants forget completed operations, as the service does by default. Off (the default here), they keep
     /// their trail of ended operations and the checker audits every id at every participant; on, the checker judges
     /// each participant's value against the committed statuses instead, and the forgetting paths run under faults.
+    /// External mode: says that the silos run so (<c>TwoPc:KeepParticipantTrail=false</c>, their default), which the
+    /// caller chose when it started them; the checker then judges by values.
     /// </summary>
     public bool Forget { get; init; }
+
+    /// <summary>
+    /// <c>--delays</c>: protocol messages held for a seeded time, sometimes past the protocol's timeouts
+    /// (<see cref="MessageDelays"/>), and half of the faults pauses instead of kills, so silos wake as zombies with
+    /// activations the cluster has re-activated elsewhere (<see cref="SiloPause"/>). Sets the defaults of
+    /// <see cref="DelayRate"/> and <see cref="PauseShare"/>.
+    /// </summary>
+    public bool Delays { get; init; }
+
+    /// <summary>Share of protocol messages held (<c>--delay-rate</c>); default 0.05 with <c>--delays</c>, else 0.</summary>
+    public double? DelayRate { get; init; }
+
+    /// <summary>Share of faults that pause a silo instead of killing it (<c>--pause-share</c>); default 0.5 with <c>--delays</c>, else 0.</summary>
+    public double? PauseShare { get; init; }
+
+    public double EffectiveDelayRate => DelayRate ?? (Delays ? 0.05 : 0);
+
+    public double EffectivePauseShare => PauseShare ?? (Delays ? 0.5 : 0);
 
     /// <summary>
     /// Drive a cluster of silo processes someone else runs (and kills), instead of an in-process cluster: connect to
@@ -64,9 +84,21 @@ public sealed record ChaosOptions
 
     /// <summary>
     /// External mode: a file the caller appends a line to per fault it injected: <c>&lt;unix ms&gt; kill ...</c> per
-    /// SIGKILL (their count is the run's kills), <c>&lt;unix ms&gt; postgres-stop</c> and <c>postgres-start</c>.
+    /// SIGKILL (their count is the run's kills), <c>&lt;unix ms&gt; pause ...</c> per SIGSTOP (the run's pauses),
+    /// <c>&lt;unix ms&gt; postgres-stop</c> and <c>postgres-start</c>.
     /// </summary>
     public string? FaultsFile { get; init; }
+
+    /// <summary>
+    /// External mode: what the caller was asked to inject (<c>--expect-kills N</c>, <c>--expect-pauses N</c>,
+    /// <c>--expect-outage</c>). A run whose faults file shows fewer fails, whatever the checker says: it did not test
+    /// what it claims to.
+    /// </summary>
+    public int ExpectKills { get; init; }
+
+    public int ExpectPauses { get; init; }
+
+    public bool ExpectOutage { get; init; }
 
     /// <summary>External mode: a folder with the silos' logs (<c>silo-*.log</c>), searched for invariant failures.</summary>
     public string? SiloLogs { get; init; }
@@ -76,10 +108,11 @@ public sealed record ChaosOptions
 
     public const string Usage =
         "usage: OrleansTwoPc.Chaos --seed N --duration 60s [--silos 3] [--mode exactly-once|compare] [--clients 8] " +
-        "[--storage-faults 0.015] [--slow-writes 0.2] [--kill-interval 8s] [--quiesce-timeout 60s] [--forget] [--verbose]\n" +
+        "[--storage-faults 0.015] [--slow-writes 0.2] [--kill-interval 8s] [--quiesce-timeout 60s] [--forget] " +
+        "[--delays] [--delay-rate 0.05] [--pause-share 0.5] [--verbose]\n" +
         "       OrleansTwoPc.Chaos --external --gateways host:port[,host:port...] --cluster-id ID --service-id ID " +
         "--seed N --duration 60s [--clients 8] [--faults-file PATH] [--silo-logs DIR] [--connect-timeout 60s] " +
-        "[--quiesce-timeout 120s] [--verbose]";
+        "[--quiesce-timeout 120s] [--forget] [--expect-kills N] [--expect-pauses N] [--expect-outage] [--verbose]";
 
     /// <summary>Parses the command line; throws <see cref="ArgumentException"/> with the usage on bad input.</summary>
     public static ChaosOptions Parse(IReadOnlyList<string> args)
@@ -89,22 +122,20 @@ public sealed record ChaosOptions
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
-            if (name == "--verbose")
+            // Flags first: they take no value.
+            var flagged = name switch
             {
-                options = options with { Verbose = true };
-                continue;
-            }
-
-            if (name == "--forget")
-            {
-                options = options with { Forget = true };
-                continue;
-            }
-
-            if (name == "--external")
-            {
+                "--verbose" => options with { Verbose = true },
+                "--forget" => options with { Forget = true },
+                "--delays" => options with { Delays = true },
+                "--expect-outage" => options with { ExpectOutage = true },
                 // Settling an external cluster waits on its shipped timeouts (decision, recovery), not the chaos ones.
-                options = options with { External = true, QuiesceTimeout = quiesceTimeout ?? TimeSpan.FromSeconds(120) };
+                "--external" => options with { External = true, QuiesceTimeout = quiesceTimeout ?? TimeSpan.FromSeconds(120) },
+                _ => null,
+            };
+            if (flagged is not null)
+            {
+                options = flagged;
                 continue;
             }
 
@@ -131,6 +162,10 @@ public sealed record ChaosOptions
                 "--faults-file" => options with { FaultsFile = value },
                 "--silo-logs" => options with { SiloLogs = value },
                 "--connect-timeout" => options with { ConnectTimeout = ParseDuration(value) },
+                "--delay-rate" => options with { DelayRate = double.Parse(value, CultureInfo.InvariantCulture) },
+                "--pause-share" => options with { PauseShare = double.Parse(value, CultureInfo.InvariantCulture) },
+                "--expect-kills" => options with { ExpectKills = int.Parse(value, CultureInfo.InvariantCulture) },
+                "--expect-pauses" => options with { ExpectPauses = int.Parse(value, CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"unknown option {name}. {Usage}"),
             };
         }
@@ -150,14 +185,25 @@ public sealed record ChaosOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(SlowWriteRate, 1, nameof(SlowWriteRate));
         ArgumentOutOfRangeException.ThrowIfLessThan(KillInterval, TimeSpan.FromSeconds(1), nameof(KillInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(QuiesceTimeout, TimeSpan.FromSeconds(1), nameof(QuiesceTimeout));
+        ArgumentOutOfRangeException.ThrowIfNegative(EffectiveDelayRate, nameof(DelayRate));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(EffectiveDelayRate, 1, nameof(DelayRate));
+        ArgumentOutOfRangeException.ThrowIfNegative(EffectivePauseShare, nameof(PauseShare));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(EffectivePauseShare, 1, nameof(PauseShare));
+        ArgumentOutOfRangeException.ThrowIfNegative(ExpectKills, nameof(ExpectKills));
+        ArgumentOutOfRangeException.ThrowIfNegative(ExpectPauses, nameof(ExpectPauses));
         if (!External)
         {
+            if (ExpectKills > 0 || ExpectPauses > 0 || ExpectOutage)
+            {
+                throw new ArgumentException($"--expect-kills, --expect-pauses and --expect-outage judge an external run's faults file. {Usage}");
+            }
+
             return;
         }
 
-        if (Forget)
+        if (Delays || DelayRate is not null || PauseShare is not null)
         {
-            throw new ArgumentException($"--forget is for in-process runs; an external cluster's silos choose TwoPc:KeepParticipantTrail themselves. {Usage}");
+            throw new ArgumentException($"--delays, --delay-rate and --pause-share are for in-process runs; an external cluster's faults are its caller's. {Usage}");
         }
 
         if (Mode != ChaosMode.ExactlyOnce)

@@ -3,14 +3,28 @@ using System.Globalization;
 
 namespace OrleansTwoPc.Chaos;
 
-/// <summary>The outcome of an exactly-once chaos run; <see cref="ResultLine"/> is the run's last printed line.</summary>
+/// <summary>
+/// The outcome of an exactly-once chaos run; <see cref="ResultLine"/> is the run's last printed line. Pauses and held
+/// messages are listed only by runs that inject them (null otherwise), so earlier runs' lines keep their shape.
+/// </summary>
 public sealed record ChaosResult(int Seed, int Ops, int Committed, int Aborted, int Kills, Verdict Verdict, TimeSpan Elapsed)
 {
-    public bool Passed => Verdict.Clean;
+    public int? Pauses { get; init; }
+
+    public int? Delayed { get; init; }
+
+    /// <summary>What the run was asked to do and did not (<see cref="RunData.Unfulfilled"/>).</summary>
+    public IReadOnlyList<string> Unfulfilled { get; init; } = [];
+
+    public bool Passed => Verdict.Clean && Unfulfilled.Count == 0;
 
     public string ResultLine => string.Create(CultureInfo.InvariantCulture,
-        $"RESULT seed={Seed} ops={Ops} committed={Committed} aborted={Aborted} kills={Kills} lost={Verdict.Lost} " +
-        $"duplicated={Verdict.Duplicated} mismatched={Verdict.Mismatched} torn={Verdict.Torn} stuck={Verdict.Stuck}");
+        $"RESULT seed={Seed} ops={Ops} committed={Committed} aborted={Aborted} kills={Kills}{Optional("pauses", Pauses)}{Optional("delayed", Delayed)} " +
+        $"lost={Verdict.Lost} duplicated={Verdict.Duplicated} mismatched={Verdict.Mismatched} torn={Verdict.Torn} stuck={Verdict.Stuck}" +
+        $"{Optional("unfulfilled", Unfulfilled.Count > 0 ? Unfulfilled.Count : null)}");
+
+    private static string Optional(string name, int? value) =>
+        value is { } v ? string.Create(CultureInfo.InvariantCulture, $" {name}={v}") : "";
 }
 
 /// <summary>The library entry point of the exactly-once run (the console program and the test both call it).</summary>
@@ -33,6 +47,8 @@ public static class ChaosRunner
         {
             output.WriteLine($"chaos: seed={options.Seed} duration={options.Duration.TotalSeconds:0}s silos={options.Silos} " +
                 $"clients={options.Clients} storage-faults={options.StorageFaultRate:0.###} slow-writes={options.SlowWriteRate:0.##} kill-interval~{options.KillInterval.TotalSeconds:0}s" +
+                (options.EffectivePauseShare > 0 ? $" pause-share={options.EffectivePauseShare:0.##}" : "") +
+                (options.EffectiveDelayRate > 0 ? $" delay-rate={options.EffectiveDelayRate:0.###}" : "") +
                 (options.Forget ? " participants forget (checked by values, not trails)" : ""));
             run = await FaultyRun.RunAsync(options, new Workload(options.Seed), "exactly-once", output);
         }
@@ -43,7 +59,13 @@ public static class ChaosRunner
         var result = new ChaosResult(options.Seed, run.History.Operations.Count,
             statuses.Count(s => s.Status == TransactionStatus.Committed),
             statuses.Count(s => s.Status == TransactionStatus.Aborted),
-            run.Kills, verdict, clock.Elapsed);
+            run.Kills, verdict, clock.Elapsed)
+        {
+            Pauses = options.External ? (options.ExpectPauses > 0 || run.Pauses > 0 ? run.Pauses : null)
+                : options.EffectivePauseShare > 0 ? run.Pauses : null,
+            Delayed = run.Delays?.Delayed,
+            Unfulfilled = run.Unfulfilled,
+        };
         Report(run, result, output);
         return result;
     }
@@ -88,6 +110,16 @@ public static class ChaosRunner
         output.WriteLine(run.External is null
             ? $"kills: {result.Kills}; storage faults injected: {run.Storage.Injected} (before write {run.Storage.FailedBeforeWrite}, after write {run.Storage.FailedAfterWrite}) of {run.Storage.Writes} writes; {run.Storage.Slowed} writes slowed"
             : $"kills: {result.Kills}; {run.External}");
+        if (run.Pauses > 0 || run.PauseReport is not null && result.Pauses is not null)
+        {
+            output.WriteLine($"pauses: {run.Pauses}" + (run.PauseReport is null ? "" : $"; {run.PauseReport}"));
+        }
+
+        if (run.Delays is { } delays)
+        {
+            output.WriteLine($"held messages: {delays.Delayed} of the protocol's ({delays.PastTimeouts} past the {ChaosCluster.ProtocolTimeout.TotalSeconds:0}s timeouts): {delays.ByMethod}");
+        }
+
         output.WriteLine($"time: setup {run.SetupTime.TotalSeconds:0.0}s, {(run.External is null ? "faults" : "workload")} {run.FaultTime.TotalSeconds:0.0}s, drain {run.DrainTime.TotalSeconds:0.0}s, settle+read {run.SettleTime.TotalSeconds:0.0}s, total {result.Elapsed.TotalSeconds:0.0}s; settled: {(run.Final.Settled ? "yes" : "NO")}");
         output.WriteLine($"log (counted, not shown): {run.Log.Warnings} warnings, {run.Log.Errors} errors; top: {run.Log.TopCategories(4)}");
         output.WriteLine($"invariant failures: {verdict.InvariantFailures}");
@@ -104,6 +136,11 @@ public static class ChaosRunner
         if (verdict.EvidenceDropped > 0)
         {
             output.WriteLine($"  ... and {verdict.EvidenceDropped} more");
+        }
+
+        foreach (var line in result.Unfulfilled)
+        {
+            output.WriteLine($"  UNFULFILLED {line}");
         }
 
         output.WriteLine(result.ResultLine);

@@ -139,7 +139,8 @@ public sealed class Checker(History history, FinalState final, bool trails = tru
         {
             verdict.AddDuplicated(participant.ToString(), trails
                 ? $"value {actual} ({snapshot.Value}) but its trail's committed operations sum to {recomputed}"
-                : $"value {actual} ({snapshot.Value}) but the committed operations naming it sum to {recomputed} (an effect applied twice, or a committed one missing)");
+                : $"value {actual} ({snapshot.Value}) but the committed operations naming it sum to {recomputed} (an effect applied twice, or a committed one missing)"
+                    + Suspects(participant, actual - recomputed));
         }
 
         foreach (var entry in snapshot.Ended.Where(e => e.Committed))
@@ -161,6 +162,19 @@ public sealed class Checker(History history, FinalState final, bool trails = tru
         {
             verdict.AddStuck(participant.ToString(), $"no prepared record but reservations remain: {snapshot.Value}");
         }
+    }
+
+    /// <summary>
+    /// Without trails, a hint for the evidence: the operations naming the participant whose effect there is exactly
+    /// <paramref name="difference"/>, and which did not commit (applied though aborted) or did (applied twice, or lost).
+    /// </summary>
+    private string Suspects(ParticipantId participant, long difference)
+    {
+        var suspects = _operations
+            .Where(o => o.Request.Operations.Any(op => op.Participant == participant && Math.Abs(Signed(op)) == Math.Abs(difference)))
+            .Select(o => $"{o.Id} {o.Kind} ({(final.Statuses.TryGetValue(o.Id, out var s) ? s.Status.ToString() + (s.Reason is null ? "" : " " + s.Reason.Code) : "unreadable")})")
+            .ToList();
+        return suspects.Count == 0 ? "" : $"; operations with an effect of that size there: {string.Join(", ", suspects.Take(5))}{(suspects.Count > 5 ? ", ..." : "")}";
     }
 
     private void CheckConservation(Verdict verdict)

@@ -6,8 +6,9 @@ namespace OrleansTwoPc.Chaos;
 /// <summary>
 /// The exactly-once run against a cluster of silo processes that someone else starts and kills (tests/cluster-chaos.sh,
 /// on PostgreSQL): the same workload, quiescence and checker as the in-process run, but this program injects no
-/// fault. Kills are the script's: it appends a line per kill to <see cref="ChaosOptions.FaultsFile"/> (their count is
-/// the run's kills; its PostgreSQL stop and start lines date the outage for the recovery report). Storage faults and
+/// fault. Kills and pauses are the script's: it appends a line per kill and per pause to
+/// <see cref="ChaosOptions.FaultsFile"/> (their counts are the run's; its PostgreSQL stop and start lines date the
+/// outage for the recovery report), and a run with fewer than it was asked for fails (<see cref="RunClaims"/>). Storage faults and
 /// slow storage exist only in process and are not used. The final state is read through the public grain API after
 /// every idle activation was collected (the management grain), so each grain is read back from PostgreSQL. The
 /// script's probe account (<see cref="ProbeAccountPrefix"/>) is not part of the run: no submitted request names it,
@@ -33,7 +34,7 @@ public static class ExternalRun
         await workload.SetUpAsync(cluster.Client, history);
         var setupTime = clock.Elapsed;
         output.WriteLine($"[{name}] set up in {setupTime.TotalSeconds:0.0}s; workload for {options.Duration.TotalSeconds:0}s " +
-            "(faults are the script's: silo kills, PostgreSQL outage)");
+            "(faults are the script's: silo kills and pauses, PostgreSQL outage)");
 
         using var stop = new CancellationTokenSource(options.Duration);
         var clients = Enumerable.Range(0, options.Clients)
@@ -52,8 +53,8 @@ public static class ExternalRun
             .Concat(history.Operations.SelectMany(o => o.Request.Operations.Select(op => op.Participant)))
             .Where(p => !p.Key.StartsWith(ProbeAccountPrefix, StringComparison.Ordinal))
             .Distinct().ToList();
-        var collected = "not collected";
-        var final = await new Quiescence(cluster.Client, async _ => collected = await CollectAsync(cluster), output).SettleAsync(
+        var (collected, stillActive) = ("not collected", -1);
+        var final = await new Quiescence(cluster.Client, async _ => (collected, stillActive) = await CollectAsync(cluster), output).SettleAsync(
             history.Operations.Select(o => o.Id).ToList(), participants, options.QuiesceTimeout);
         output.WriteLine($"[{name}] {(final.Settled ? "settled" : "NOT settled")} after {final.WaitedFor.TotalSeconds:0.0}s; " +
             $"final state read after collecting every idle activation ({collected})");
@@ -61,16 +62,17 @@ public static class ExternalRun
         var faults = FaultLog.Read(options.FaultsFile);
         if (options.FaultsFile is null)
         {
-            output.WriteLine("  kills: no --faults-file, so none counted");
+            output.WriteLine("  kills and pauses: no --faults-file, so none counted");
         }
 
         ReportOutages(faults, history, output);
-        var kills = faults.Kills.Count;
         ScanSiloLogs(options.SiloLogs, log, output);
-        return new RunData(history, final, kills, storage, log, setupTime, faultTime, drainTime, settleClock.Elapsed)
+        return new RunData(history, final, faults.Kills.Count, storage, log, setupTime, faultTime, drainTime, settleClock.Elapsed)
         {
-            External = $"external cluster {options.ClusterId}; kills by the script; no storage faults injected; " +
+            External = $"external cluster {options.ClusterId}; kills and pauses by the script; no storage faults injected; " +
                 $"final state read through the grain API after activation collection ({collected})",
+            Pauses = faults.Pauses.Count,
+            Unfulfilled = RunClaims.Unfulfilled(options, faults, stillActive),
         };
     }
 
@@ -78,7 +80,8 @@ public static class ExternalRun
     /// Collects every idle activation on every silo, a few times if some of the service's grains stay active (busy
     /// with a call at that moment): afterwards each grain reads its state from storage again.
     /// </summary>
-    private static async Task<string> CollectAsync(ExternalCluster cluster)
+    /// <returns>What happened, and how many of the service's activations stayed active (0: everything is read from storage).</returns>
+    private static async Task<(string Text, int StillActive)> CollectAsync(ExternalCluster cluster)
     {
         var first = -1;
         var remaining = -1;
@@ -89,13 +92,13 @@ public static class ExternalRun
             remaining = after;
             if (remaining == 0)
             {
-                return $"{first} activations of coordinators and participants deactivated" + (round == 1 ? "" : $" in {round} rounds");
+                return ($"{first} activations of coordinators and participants deactivated" + (round == 1 ? "" : $" in {round} rounds"), 0);
             }
 
             await Task.Delay(TimeSpan.FromSeconds(1));
         }
 
-        return $"{remaining} of {first} activations of coordinators and participants still active after 5 rounds: those were read from memory";
+        return ($"{remaining} of {first} activations of coordinators and participants still active after 5 rounds: those were read from memory", remaining);
     }
 
     /// <summary>While the clients run: a line every few seconds with the answers clients got in that window.</summary>
@@ -173,7 +176,7 @@ public static class ExternalRun
     /// The silos are other processes, so their invariant assertions reach this program only through their logs: every
     /// line naming <c>ProtocolInvariantException</c> in <c>silo-*.log</c> counts as an invariant failure.
     /// </summary>
-    private static void ScanSiloLogs(string? folder, ChaosLog log, TextWriter output)
+    internal static void ScanSiloLogs(string? folder, ChaosLog log, TextWriter output)
     {
         if (folder is null)
         {

@@ -4,14 +4,18 @@ namespace OrleansTwoPc.Chaos;
 
 /// <summary>
 /// The faults an external caller injected, read from the file it appended one line per fault to:
-/// <c>&lt;unix ms&gt; kill &lt;anything&gt;</c>, <c>&lt;unix ms&gt; postgres-stop</c>, <c>&lt;unix ms&gt; postgres-start</c>.
+/// <c>&lt;unix ms&gt; kill &lt;anything&gt;</c>, <c>&lt;unix ms&gt; pause &lt;anything&gt;</c> (a SIGSTOP; its SIGCONT is
+/// a <c>resume</c> line), <c>&lt;unix ms&gt; postgres-stop</c>, <c>&lt;unix ms&gt; postgres-start</c>.
 /// Other lines are ignored. A missing file (or none given) means no faults were reported.
 /// </summary>
 public sealed record FaultLog(IReadOnlyList<DateTimeOffset> Kills, IReadOnlyList<(DateTimeOffset Stopped, DateTimeOffset? Started)> Outages)
 {
+    public IReadOnlyList<DateTimeOffset> Pauses { get; init; } = [];
+
     public static FaultLog Read(string? path)
     {
         var kills = new List<DateTimeOffset>();
+        var pauses = new List<DateTimeOffset>();
         var outages = new List<(DateTimeOffset Stopped, DateTimeOffset? Started)>();
         if (path is null || !File.Exists(path))
         {
@@ -32,6 +36,9 @@ public sealed record FaultLog(IReadOnlyList<DateTimeOffset> Kills, IReadOnlyList
                 case "kill":
                     kills.Add(at);
                     break;
+                case "pause":
+                    pauses.Add(at);
+                    break;
                 case "postgres-stop":
                     outages.Add((at, null));
                     break;
@@ -41,6 +48,6 @@ public sealed record FaultLog(IReadOnlyList<DateTimeOffset> Kills, IReadOnlyList
             }
         }
 
-        return new FaultLog(kills, outages);
+        return new FaultLog(kills, outages) { Pauses = pauses };
     }
 }

@@ -19,6 +19,21 @@ public sealed record RunData(
     /// its final state was read.
     /// </summary>
     public string? External { get; init; }
+
+    /// <summary>Silos paused (in process by the fault loop, externally by the caller's SIGSTOP).</summary>
+    public int Pauses { get; init; }
+
+    /// <summary>In process: pauses after which the silo found itself declared dead; and what paused silos held.</summary>
+    public string? PauseReport { get; init; }
+
+    /// <summary>In process with <c>--delays</c>: the held protocol messages.</summary>
+    public MessageDelays? Delays { get; init; }
+
+    /// <summary>
+    /// What the run was asked to do and did not (too few faults, an outage that never happened, a final state not read
+    /// from storage): each fails the run, whatever the checker found.
+    /// </summary>
+    public IReadOnlyList<string> Unfulfilled { get; init; } = [];
 }
 
 /// <summary>The workload a faulty run drives: a setup before the faults, and one loop per client during them.</summary>
@@ -40,14 +55,15 @@ public static class FaultyRun
     {
         var log = new ChaosLog(options.Verbose, output);
         var storage = new ChaosStorageFaults(options.Seed, options.StorageFaultRate, options.SlowWriteRate);
+        var delays = new MessageDelays(options.Seed, options.EffectiveDelayRate, ChaosCluster.ProtocolTimeout);
         var history = new History();
         var clock = Stopwatch.StartNew();
-        await using var cluster = await ChaosCluster.StartAsync(options.Silos, storage, log, $"twopc-chaos-{name}", keepTrail: !options.Forget);
+        await using var cluster = await ChaosCluster.StartAsync(options.Silos, storage, log, $"twopc-chaos-{name}", keepTrail: !options.Forget, delays);
         await workload.SetUpAsync(cluster.Client, history);
         var setupTime = clock.Elapsed;
         output.WriteLine($"[{name}] cluster of {options.Silos} up and set up in {setupTime.TotalSeconds:0.0}s; faults for {options.Duration.TotalSeconds:0}s");
 
-        var faults = new FaultLoop(cluster, storage, options.Seed, options.KillInterval, output);
+        var faults = new FaultLoop(cluster, storage, options.Seed, options.KillInterval, output, options.EffectivePauseShare, delays);
         using var stop = new CancellationTokenSource(options.Duration);
         var clients = Enumerable.Range(0, options.Clients)
             .Select(i => Task.Run(() => workload.RunClientAsync(cluster.Client, history, i, stop.Token), CancellationToken.None))
@@ -58,7 +74,8 @@ public static class FaultyRun
         // Clients stop submitting at the deadline; what is in flight finishes (bounded by the client deadline).
         await Task.WhenAll(clients);
         var drainTime = clock.Elapsed - setupTime - faultTime;
-        output.WriteLine($"[{name}] faults stopped after {faults.Kills} kills, {storage.Injected} storage faults; clients drained in {drainTime.TotalSeconds:0.0}s");
+        output.WriteLine($"[{name}] faults stopped after {faults.Kills} kills, {faults.Pauses} pauses, {storage.Injected} storage faults, " +
+            $"{delays.Delayed} held messages; clients drained in {drainTime.TotalSeconds:0.0}s");
 
         await cluster.HealAsync();
         var settleClock = Stopwatch.StartNew();
@@ -69,6 +86,12 @@ public static class FaultyRun
         var final = await new Quiescence(cluster.Client, cluster.DeactivateAsync, output).SettleAsync(
             history.Operations.Select(o => o.Id).ToList(), participants, options.QuiesceTimeout);
         output.WriteLine($"[{name}] {(final.Settled ? "settled" : "NOT settled")} after {final.WaitedFor.TotalSeconds:0.0}s; final state read through storage");
-        return new RunData(history, final, faults.Kills, storage, log, setupTime, faultTime, drainTime, settleClock.Elapsed);
+        return new RunData(history, final, faults.Kills, storage, log, setupTime, faultTime, drainTime, settleClock.Elapsed)
+        {
+            Pauses = faults.Pauses,
+            PauseReport = $"{faults.Zombies} woke as zombies (declared dead meanwhile), {faults.Pauses - faults.Zombies} still members; " +
+                $"{faults.Held} calls, storage and membership operations waited for a resume",
+            Delays = options.EffectiveDelayRate > 0 ? delays : null,
+        };
     }
 }

@@ -54,6 +54,28 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
         Assert.True(result.Verdict.Clean, result.ResultLine + "\n" + string.Join("\n", result.Verdict.Evidence));
     }
 
+    /// <summary>
+    /// <c>--delays --forget</c>: protocol messages (prepare, one-phase commit, commit, abort, forget, status queries)
+    /// held for a seeded time, a third of them past the prepare and decision timeouts, so they arrive after their
+    /// transaction was decided, completed and forgotten; and silos paused until declared dead, then woken as zombies
+    /// whose held calls and writes race the activations that replaced theirs. Seed 1 pauses a silo 9 s in.
+    /// </summary>
+    [Fact]
+    public async Task Seed_1_with_late_messages_zombie_silos_and_forgetting_participants_has_no_violation()
+    {
+        using var log = new StringWriter();
+        var result = await ChaosRunner.RunAsync(new ChaosOptions
+        {
+            Seed = 1, Duration = TimeSpan.FromSeconds(30), Forget = true, Delays = true,
+        }, log);
+        output.WriteLine(log.ToString());
+
+        Assert.True(result.Pauses >= 1 && result.Kills + result.Pauses >= 2, $"too few faults: the run did not exercise zombies and crashes. {result.ResultLine}");
+        Assert.True(result.Delayed >= 50, $"only {result.Delayed} protocol messages held. {result.ResultLine}");
+        Assert.True(result.Committed > 0 && result.Aborted > 0, $"the workload must both commit and abort. {result.ResultLine}");
+        Assert.True(result.Verdict.Clean, result.ResultLine + "\n" + string.Join("\n", result.Verdict.Evidence));
+    }
+
     [Fact]
     public void Checker_without_trails_sees_a_double_application_a_missing_effect_and_a_lost_commit()
     {

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using OrleansTwoPc.Faults;
 
+using OrleansTwoPc.Tests.Cluster;
+
 namespace OrleansTwoPc.Tests.Cli;
 
 /// <summary>The operator commands, run in-process against a silo: inspect, participant, in-doubt, resolve.</summary>
@@ -135,13 +137,10 @@ public sealed class AdminCommandTests(CliClusterFixture fixture)
         var decided = Unique("doubt-b");
         var first = fixture.Stalls.Arm(undecided, FaultPoint.CoordinatorRecordWritten);
         var second = fixture.Stalls.Arm(decided, FaultPoint.DecisionWritten);
-        var runs = new[]
-        {
-            fixture.Transactions.ExecuteAsync(undecided, TransactionRequest.Transfer(alice, Unique("acct"), 5).Dated()),
-            Task.Delay(50).ContinueWith(_ => fixture.Transactions.ExecuteAsync(decided, TransactionRequest.Transfer(bob, Unique("acct"), 5).Dated()),
-                TaskScheduler.Default).Unwrap(),
-        };
+        // Started in this order: the second only once the first is stalled with its record written.
+        var undecidedRun = fixture.Transactions.ExecuteAsync(undecided, TransactionRequest.Transfer(alice, Unique("acct"), 5).Dated());
         await first.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+        var decidedRun = fixture.Transactions.ExecuteAsync(decided, TransactionRequest.Transfer(bob, Unique("acct"), 5).Dated());
         await second.Reached.WaitAsync(TimeSpan.FromSeconds(30));
 
         var run = await Cli("in-doubt");
@@ -168,7 +167,7 @@ public sealed class AdminCommandTests(CliClusterFixture fixture)
 
         first.Release();
         second.Release();
-        await Task.WhenAll(runs);
+        await Task.WhenAll(undecidedRun, decidedRun);
         await WaitCompletedAsync(undecided);
         await WaitCompletedAsync(decided);
         var after = await Cli("in-doubt");
@@ -226,12 +225,5 @@ public sealed class AdminCommandTests(CliClusterFixture fixture)
         Assert.Equal("operator-action-refused", (string?)JsonNode.Parse(json.Stdout)!["error"]!["type"]);
     }
 
-    private async Task WaitCompletedAsync(string operationId)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!(await fixture.Transactions.GetStatusAsync(operationId)).IsCompleted)
-        {
-            await Task.Delay(20, timeout.Token);
-        }
-    }
+    private Task WaitCompletedAsync(string operationId) => fixture.Transactions.WaitCompletedAsync(operationId);
 }

@@ -125,6 +125,7 @@ public sealed class BadInputClusterTests(CliClusterFixture fixture) : IDisposabl
         var bob = Unique("acct");
         var op = Unique("t");
         (await Cli("transfer", "--from", alice, "--to", bob, "--amount", "30", "--op-id", op)).Exits(0);
+        await fixture.Transactions.WaitCompletedAsync(op); // the CLI is answered before phase 2 reaches alice
 
         var run = (await Cli("transfer", "--from", alice, "--to", bob, "--amount", "31", "--op-id", op)).Exits(1);
 

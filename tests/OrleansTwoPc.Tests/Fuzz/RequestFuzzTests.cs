@@ -75,6 +75,7 @@ public sealed class RequestFuzzTests(MemoryClusterFixture fixture)
             Amount,
             (key, action, amount) => new ParticipantOperation(ParticipantKinds.Ledger, key, action, amount));
         var committed = new List<TransactionRequest>();
+        var decided = new List<string>();
         var attempt = 0;
 
         await Gen.Frequency((9, ledgerOperation.Array[1, 4]), (1, AnyOperation.Array[0, 18])).SampleAsync(async operations =>
@@ -82,8 +83,10 @@ public sealed class RequestFuzzTests(MemoryClusterFixture fixture)
             var request = new TransactionRequest(operations).Dated();
             try
             {
-                var outcome = await cluster.Coordinator($"fz{run}-op{Interlocked.Increment(ref attempt)}").Execute(request);
+                var id = $"fz{run}-op{Interlocked.Increment(ref attempt)}";
+                var outcome = await cluster.Coordinator(id).Execute(request);
                 Assert.True(outcome.IsDecided, $"an executed request must be decided: {outcome}");
+                decided.Add(id);
                 if (outcome.Status == TransactionStatus.Committed)
                 {
                     committed.Add(request);
@@ -96,6 +99,12 @@ public sealed class RequestFuzzTests(MemoryClusterFixture fixture)
         }, iter: 300, threads: 1);
 
         Assert.True(committed.Count > 10, $"only {committed.Count} of {attempt} random requests committed: the generator is too hostile to test much");
+        // Answered once decided: phase 2 (applying, or releasing the holds of an abort) may still be on its way.
+        foreach (var id in decided)
+        {
+            await cluster.WaitCompletedAsync(id);
+        }
+
         foreach (var account in accounts)
         {
             var expected = committed.SelectMany(r => r.Operations)

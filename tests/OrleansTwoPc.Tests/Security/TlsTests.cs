@@ -11,6 +11,8 @@ using OrleansTwoPc.Cli;
 using OrleansTwoPc.Hosting;
 using OrleansTwoPc.Silo;
 
+using OrleansTwoPc.Tests.Cluster;
+
 namespace OrleansTwoPc.Tests.Security;
 
 /// <summary>
@@ -129,6 +131,7 @@ public sealed class TlsTests(TlsClusterFixture fixture) : IClassFixture<TlsClust
 
         Assert.Equal(TransactionStatus.Committed, deposit.Status);
         Assert.Equal(TransactionStatus.Committed, transfer.Status);
+        await connection.Transactions.WaitCompletedAsync("tls-t-" + suffix); // answered before phase 2 reached both accounts
         Assert.Equal(70, await connection.Transactions.GetBalanceAsync("alice-" + suffix));
         Assert.Equal(30, await connection.Transactions.GetBalanceAsync("bob-" + suffix));
     }
