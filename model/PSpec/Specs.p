@@ -49,24 +49,26 @@ spec Atomicity observes eMonSetup, eMonCoordStored, eMonPartStored {
       var i: int;
       var n: int;
       var k: int;
+      var ops: seq[tOp];
       if (!Decided(e.rec.dec) || e.id in dec) { return; }
       dec[e.id] = e.rec.dec;
-      n = sizeof(e.rec.req.ops);
+      ops = Ops(e.id);
+      n = sizeof(ops);
       while (i < n) {
-        k = Key(e.id, e.rec.req.ops[i].pid);
+        k = Key(e.id, ops[i].pid);
         if (e.rec.dec == ST_COMMITTED) {
           if (n > 1) {
             assert k in prepared,
-              format("Atomicity: id {0} decided commit but participant {1} never held a durable prepared record", e.id, e.rec.req.ops[i].pid);
+              format("Atomicity: id {0} decided commit but participant {1} never held a durable prepared record", e.id, ops[i].pid);
           } else {
             assert k in applied,
-              format("Atomicity: one-phase id {0} decided commit but participant {1} never applied it", e.id, e.rec.req.ops[i].pid);
+              format("Atomicity: one-phase id {0} decided commit but participant {1} never applied it", e.id, ops[i].pid);
           }
           assert !(k in releasedFirst),
-            format("Atomicity: id {0} decided commit but participant {1} had already released its prepared record (it was told abort/unknown)", e.id, e.rec.req.ops[i].pid);
+            format("Atomicity: id {0} decided commit but participant {1} had already released its prepared record (it was told abort/unknown)", e.id, ops[i].pid);
         } else {
           assert !(k in applied),
-            format("Atomicity: id {0} decided abort but participant {1} applied it", e.id, e.rec.req.ops[i].pid);
+            format("Atomicity: id {0} decided abort but participant {1} applied it", e.id, ops[i].pid);
         }
         i = i + 1;
       }
@@ -192,6 +194,7 @@ spec Progress observes eMonSetup, eMonCoordStored, eMonPartStored, eMonPurged {
   fun OnCoord(id: int, rec: tCRec) {
     var i: int;
     var k: int;
+    var ops: seq[tOp];
     if (rec.noRecord) { return; }
     if (!Decided(rec.dec)) {
       undecided += (id);
@@ -200,9 +203,10 @@ spec Progress observes eMonSetup, eMonCoordStored, eMonPartStored, eMonPurged {
     if (!(id in undecided)) { return; }   // already judged
     undecided -= (id);
     if (rec.dec == ST_COMMITTED) {
-      while (i < sizeof(rec.req.ops)) {
-        k = Key(id, rec.req.ops[i].pid);
-        expected = expected + rec.req.ops[i].amt;
+      ops = Ops(id);
+      while (i < sizeof(ops)) {
+        k = Key(id, ops[i].pid);
+        expected = expected + ops[i].amt;
         if (!(k in appliedKeys)) { owed += (k); }
         i = i + 1;
       }

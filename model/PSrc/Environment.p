@@ -1,17 +1,19 @@
 /*
- * The callers and the background services: the client (TransactionClient), the recovery sweeper (RecoverySweeper +
- * RecoveryShardGrain.Sweep) and the retention sweeper (RetentionSweeper.SweepOnceAsync). None of them is a grain the
- * protocol depends on for safety, so they do not crash; their messages are delayed and lost like any other.
+ * The callers and the background services: the client (TransactionClient), the recovery sweeper (RecoverySweeper
+ * driving RecoveryShardGrain.Sweep) and the retention sweeper (RetentionSweeper.SweepOnceAsync). They do not crash;
+ * their messages are delayed and lost like any other.
  */
 
-// The client: Execute with one operation id until it gets an answer, retrying the same id on timeout (retries
-// times; concurrent duplicates arise when a retry overtakes the first call). On today's rules it stamps createdAt
-// anew on every call, as TransactionClient does; on the fixed rules createdAt is fixed once, with the request.
-// resubmitAt > 0: after the answer, it comes back once when its clock reads resubmitAt (resubmission after expiry).
+// The client: Execute with one operation id until it gets a definite answer, retrying the same id when a call
+// fails or times out (retries times, or for ever when retries < 0); a retry may overtake the first call, so
+// duplicates run concurrently. On today's rules it stamps createdAt anew on every call, as TransactionClient does;
+// on the fixed rules createdAt is fixed once, with the request. resubmitAt > 0: after the answer it comes back once
+// when its clock reads resubmitAt (a resubmission after expiry).
 machine Client {
-  var net: Net;
+  var dir: map[int, machine];
   var cfg: tCfg;
-  var req: tReq;
+  var id: int;
+  var createdAt: int;
   var addr: int;
   var off: int;
   var retries: int;
@@ -19,168 +21,159 @@ machine Client {
   var resubmitted: bool;
   var call: int;
   var nextCall: int;
+  var early: int;
   var finished: bool;
 
   start state Run {
-    entry (p: (net: Net, cfg: tCfg, req: tReq, addr: int, retries: int, resubmitAt: int, off: int)) {
-      net = p.net;
+    entry (p: (dir: map[int, machine], cfg: tCfg, id: int, addr: int, retries: int, resubmitAt: int, off: int, early: int)) {
+      dir = p.dir;
       cfg = p.cfg;
-      req = p.req;
+      id = p.id;
       addr = p.addr;
       retries = p.retries;
       resubmitAt = p.resubmitAt;
       off = p.off;
-      req.createdAt = off;
-      Execute(off);
+      early = p.early;
+      createdAt = ClockNow() + off;
+      Execute();
     }
 
     on eDeliver do (m: tMsg) {
-      var now: int;
-      var t: tMsg;
-      now = m.now + off;
+      if (Delay(m)) {
+        m.hops = m.hops + 1;
+        send this, eDeliver, m;
+        return;
+      }
       if (m.k == K_EXEC_RESP && m.call == call && !finished) {
         call = 0;
-        announce eMonClientAnswer, (id = req.id, st = m.st);
-        if (resubmitAt > 0 && !resubmitted) {
-          ArmLater();
-        } else {
+        announce eMonClientAnswer, (id = id, st = m.st);
+        if (Decided(m.st) && resubmitAt > 0 && !resubmitted) {
+          ComeBackLater();
+        } else if (Decided(m.st) || m.st == ST_EXPIRED) {
           finished = true;
         }
         return;
       }
-      if (m.k == K_TIMEOUT && m.call == call && !finished) {
+      if ((m.k == K_TIMEOUT || m.k == K_FAIL) && m.call == call && !finished) {
         call = 0;
-        if (retries > 0) {
+        if (retries != 0) {
           retries = retries - 1;
-          Execute(now);
+          Execute();
         }
         return;
       }
       if (m.k == K_TICK_CLIENT && !finished) {
-        if (now < resubmitAt) {
-          ArmLater();
+        ClockTick();
+        if (ClockNow() + off < resubmitAt) {
+          ComeBackLater();
           return;
         }
         resubmitted = true;
-        Execute(now);
+        Execute();
       }
     }
   }
 
-  fun Execute(now: int) {
+  fun Execute() {
     var m: tMsg;
-    if (!cfg.fixed) { req.createdAt = now; }   // today: TransactionClient stamps CreatedAt on every call
+    if (!cfg.fixed) { createdAt = ClockNow() + off; }   // today: TransactionClient stamps CreatedAt on every call
     nextCall = nextCall + 1;
     call = addr * 1000 + nextCall;
-    m = NewMsg(K_EXECUTE, CoordAddr(req.id), req.id);
-    m.req = req;
+    m = NewMsg(K_EXECUTE, CoordAddr(id), id);
+    m.createdAt = createdAt;
     m.call = call;
     m.reply = this;
-    send net, eSend, m;
-    m = NewMsg(K_TIMEOUT, addr, req.id);
-    m.call = call;
-    m.dest = this;
-    send net, eSend, m;
+    send dir[CoordAddr(id)], eDeliver, m;
+    if (early > 0 && choose(3) == 0) {
+      early = early - 1;
+      m = NewMsg(K_TIMEOUT, addr, id);
+      m.call = call;
+      send this, eDeliver, m;
+    }
   }
 
-  fun ArmLater() {
+  fun ComeBackLater() {
     var m: tMsg;
-    m = NewMsg(K_TICK_CLIENT, addr, req.id);
-    m.dest = this;
-    send net, eSend, m;
+    m = NewMsg(K_TICK_CLIENT, addr, id);
+    send this, eDeliver, m;
   }
 }
 
-// Recovery: every interval, wake the coordinator of every registered id (GetStatus activates it, and an activation
-// resumes an unfinished record); drop the entries whose answer is completed or unknown. It sweeps at least
-// minSweeps times and then for as long as the registry is not empty.
+// Recovery: every interval, wake every registered operation id (the coordinator grain activates, and an activation
+// resumes an unfinished record); the grain drops its entry once its answer is completed or unknown. The service
+// sweeps for ever; the model sweeps after every death of a coordinator activation (Coordinator.Die), and again when
+// a sweep message was lost: a sweep while every activation lives finds nothing that they do not do themselves.
 machine RecoverySweeper {
-  var net: Net;
-  var stor: Storage;
-  var sweeps: int;
-  var minSweeps: int;
-  var calls: map[int, int];
-  var nextCall: int;
+  var ids: seq[int];
+  var dir: map[int, machine];
+  var call: int;
 
-  start state Run {
-    entry (p: (net: Net, stor: Storage, minSweeps: int)) {
-      net = p.net;
-      stor = p.stor;
-      minSweeps = p.minSweeps;
-      Arm();
-    }
+  start state Init {
+    entry (p: (ids: seq[int])) { ids = p.ids; }
+    on eWire goto Run with (d: map[int, machine]) { dir = d; }
+    defer eDeliver;
+  }
 
+  state Run {
     on eDeliver do (m: tMsg) {
-      var ids: set[int];
       var i: int;
       var q: tMsg;
-      if (m.k == K_TICK_RECOVERY) {
-        sweeps = sweeps + 1;
-        send stor, eRegList, this;
-        receive { case eRegListResp: (r: set[int]) { ids = r; } }
-        while (i < sizeof(ids)) {
-          nextCall = nextCall + 1;
-          q = NewMsg(K_GETSTATUS, CoordAddr(ids[i]), ids[i]);
-          q.call = 30000 + nextCall;
-          q.reply = this;
-          calls[q.call] = ids[i];
-          send net, eSend, q;
-          q = NewMsg(K_TIMEOUT, 30, ids[i]);
-          q.call = 30000 + nextCall;
-          q.dest = this;
-          send net, eSend, q;
-          i = i + 1;
-        }
-        if (sizeof(ids) > 0 || sweeps < minSweeps) { Arm(); }
+      if (Delay(m)) {
+        m.hops = m.hops + 1;
+        send this, eDeliver, m;
         return;
       }
-      if (m.call in calls) {
-        if (m.k == K_STATUS_RESP && (m.done || m.st == ST_UNKNOWN)) {
-          send stor, eRegRemove, calls[m.call];
+      if (m.k == K_TICK_RECOVERY) {
+        call = call + 1;
+        while (i < sizeof(ids)) {
+          q = NewMsg(K_SWEEP, CoordAddr(ids[i]), ids[i]);
+          q.call = call;
+          q.reply = this;
+          send dir[CoordAddr(ids[i])], eDeliver, q;
+          i = i + 1;
         }
-        calls -= (m.call);
+        return;
       }
+      if (m.k == K_FAIL) { send this, eDeliver, NewMsg(K_TICK_RECOVERY, 30, 0); }
     }
-  }
-
-  fun Arm() {
-    var m: tMsg;
-    m = NewMsg(K_TICK_RECOVERY, 30, 0);
-    m.dest = this;
-    send net, eSend, m;
   }
 }
 
-// Retention: deletes old coordinator records (the janitor's rule is in Storage). Its clock has its own skew on every
-// sweep (silos differ). It sweeps until the clock reaches maxTime.
+// Retention: the janitor's DELETE at every coordinator row (the rule is in Coordinator.Purge), with the sweeper's
+// clock (its own skew on every sweep: silos differ). It sweeps until the clock reaches maxTime.
 machine RetentionSweeper {
-  var net: Net;
-  var stor: Storage;
+  var dir: map[int, machine];
+  var ids: seq[int];
   var skew: int;
   var maxTime: int;
 
   start state Run {
-    entry (p: (net: Net, stor: Storage, skew: int, maxTime: int)) {
-      net = p.net;
-      stor = p.stor;
+    entry (p: (dir: map[int, machine], ids: seq[int], skew: int, maxTime: int)) {
+      dir = p.dir;
+      ids = p.ids;
       skew = p.skew;
       maxTime = p.maxTime;
       Arm();
     }
 
     on eDeliver do (m: tMsg) {
-      if (m.k == K_TICK_RETENTION) {
-        send stor, eRetentionSweep, (from = this, now = m.now + choose(skew + 1));
-        receive { case eRetentionDone: { } }
-        if (m.now < maxTime) { Arm(); }
+      var i: int;
+      var q: tMsg;
+      var now: int;
+      if (m.k != K_TICK_RETENTION) { return; }
+      if ($) { ClockTick(); }
+      now = ClockNow();
+      while (i < sizeof(ids)) {
+        q = NewMsg(K_PURGE, CoordAddr(ids[i]), ids[i]);
+        q.now = now + choose(skew + 1);
+        send dir[CoordAddr(ids[i])], eDeliver, q;
+        i = i + 1;
       }
+      if (now < maxTime) { Arm(); }
     }
   }
 
   fun Arm() {
-    var m: tMsg;
-    m = NewMsg(K_TICK_RETENTION, 31, 0);
-    m.dest = this;
-    send net, eSend, m;
+    send this, eDeliver, NewMsg(K_TICK_RETENTION, 31, 0);
   }
 }

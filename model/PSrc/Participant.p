@@ -1,67 +1,116 @@
 /*
- * One activation of a participant grain (ParticipantGrain + ParticipantProtocol), a ledger account.
- * It loads its state on activation and writes it whole (version-checked) before every answer that rests on a
- * change. Handlers run one at a time here (the C# grain is reentrant with group commit, but every handler changes
- * state within one turn and answers only after a write covering that change, so serial handling shows the same
- * answers). A failed write poisons the activation: it answers nothing more and goes (Guard -> DeactivateOnIdle).
- * crashTok: this activation may crash at one of its crash points (after a write, before the answer).
+ * A participant grain (ParticipantGrain + ParticipantProtocol), a ledger account: its storage row and its
+ * activations. An activation loads the row, changes its own copy, and writes it whole, version-checked (the ETag),
+ * before every answer that rests on a change. Handlers run one at a time (the C# grain is reentrant with group
+ * commit, but every handler changes state within one turn and answers only after a write covering that change, so
+ * serial handling shows the same answers). A failed write poisons the activation: the caller gets the exception,
+ * the activation answers nothing more and goes (Guard -> DeactivateOnIdle); the next one loads the row again.
  */
-machine Participant {
-  var net: Net;
-  var stor: Storage;
-  var cfg: tCfg;
-  var pid: int;
-  var crashTok: bool;
-  var off: int;
-  var st: tPState;
-  var ver: int;
-  var nextCall: int;
-  var asking: map[int, int];   // call -> operation id (ResolveStaleAsync's questions in flight)
-  var tickArmed: bool;
+type tPAct = (alive: bool, inc: int, off: int, st: tPState, ver: int, asking: map[int, int], tickArmed: bool);
 
-  start state Load {
-    entry (p: (net: Net, stor: Storage, cfg: tCfg, pid: int, crashTok: bool, off: int)) {
-      net = p.net;
-      stor = p.stor;
-      cfg = p.cfg;
+machine Participant {
+  var pid: int;
+  var cfg: tCfg;
+  var dir: map[int, machine];
+  var f: tFaults;
+  // the storage row
+  var row: tPState;
+  var rowVer: int;
+  var nextVer: int;
+  // the activations: a handles the current message; b is the other one, if any
+  var a: tPAct;
+  var b: tPAct;
+  var hasB: bool;
+  var incs: int;
+  var nextCall: int;
+  var now: int;
+
+  start state Init {
+    entry (p: (pid: int, cfg: tCfg, balance: int, faults: tFaults)) {
       pid = p.pid;
-      crashTok = p.crashTok;
-      off = p.off;
-      send stor, ePLoad, (from = this, pid = pid);
-      receive {
-        case ePLoadResp: (r: (st: tPState, ver: int)) {
-          st = r.st;
-          ver = r.ver;
-        }
-      }
-      ArmTick();
-      goto Ready;
+      cfg = p.cfg;
+      f = p.faults;
+      row.balance = p.balance;
+      rowVer = 1;
+      nextVer = 2;
     }
+    on eWire goto Ready with (d: map[int, machine]) { dir = d; }
+    defer eDeliver;
   }
 
   state Ready {
-    on eDeliver do (m: tMsg) {
-      if (!Handle(m)) {
-        send net, eDied, (addr = pid, m = this);
-        raise halt;
+    on eDeliver do (m: tMsg) { Dispatch(m); }
+  }
+
+  fun Dispatch(m: tMsg) {
+    var t: tPAct;
+    if (Delay(m)) {
+      m.hops = m.hops + 1;
+      send this, eDeliver, m;
+      return;
+    }
+    if (choose(16) == 0) { ClockTick(); }
+    if (m.inc != 0) {
+      // A reply or a timer of one activation: lost if that activation is gone.
+      if (!(a.alive && a.inc == m.inc)) {
+        if (hasB && b.inc == m.inc) { SwapAB(); } else { return; }
+      }
+    } else {
+      if (f.drops > 0 && m.k != K_FORGET && choose(12) == 0) {
+        f.drops = f.drops - 1;      // lost: the caller's call fails (times out)
+        Fail(m);
+        return;
+      }
+      if (f.stales > 0 && a.alive && !hasB && choose(3) == 0) {
+        // Orleans starts a second activation beside the live one; each loaded the row when it started.
+        f.stales = f.stales - 1;
+        b = Load();
+        hasB = true;
+      }
+      if (hasB && $) { SwapAB(); }
+      if (!a.alive) {
+        a = Load();
+        ArmTick();
       }
     }
+    now = ClockNow() + a.off;
+    if (!Handle(m)) {
+      Fail(m);
+      a.alive = false;
+      if (hasB) { a = b; hasB = false; }
+    }
+  }
+
+  fun Load(): tPAct {
+    var t: tPAct;
+    incs = incs + 1;
+    t.alive = true;
+    t.inc = incs;
+    t.off = choose(cfg.skew + 1);
+    t.st = row;
+    t.ver = rowVer;
+    return t;
+  }
+
+  fun SwapAB() {
+    var t: tPAct;
+    t = a;
+    a = b;
+    b = t;
   }
 
   // Returns false when the activation must go (a failed write or a crash).
   fun Handle(m: tMsg): bool {
-    var now: int;
-    now = m.now + off;
-    if (m.k == K_PREPARE) { return Prepare(m, now); }
-    if (m.k == K_C1P) { return CommitOnePhase(m, now); }
-    if (m.k == K_COMMIT) { return Commit(m, now); }
-    if (m.k == K_ABORT) { return Abort(m, now); }
+    if (m.k == K_PREPARE) { return Prepare(m); }
+    if (m.k == K_C1P) { return CommitOnePhase(m); }
+    if (m.k == K_COMMIT) { return Commit(m); }
+    if (m.k == K_ABORT) { return Abort(m); }
     if (m.k == K_FORGET) { Forget(m.id); return true; }
-    if (m.k == K_TICK_STALE) { return ResolveStale(now); }
-    if (m.k == K_STATUS_RESP || m.k == K_DECISION_RESP) { return OnDecision(m, now); }
-    if (m.k == K_TIMEOUT) {
-      if (m.call in asking) {
-        asking -= (m.call);
+    if (m.k == K_TICK_STALE) { return ResolveStale(); }
+    if (m.k == K_STATUS_RESP || m.k == K_DECISION_RESP) { return OnDecision(m); }
+    if (m.k == K_TIMEOUT || m.k == K_FAIL) {
+      if (m.call in a.asking) {
+        a.asking -= (m.call);
         ArmTick();
       }
       return true;
@@ -70,38 +119,39 @@ machine Participant {
   }
 
   // ---- PrepareAsync
-  fun Prepare(m: tMsg, now: int): bool {
+  fun Prepare(m: tMsg): bool {
     var p: tPrep;
+    var op: tOp;
+    op = OpAt(m.id, pid);
     if (cfg.fixed && m.createdAt < now - cfg.retention) {
       Reply(m, K_VOTE, false, ST_UNKNOWN);   // expired: refused, nothing written
       return true;
     }
-    if (m.id in st.ended) {
+    if (m.id in a.st.ended) {
       // A duplicate or late prepare: answered from the ended record, never reserved twice.
       Reply(m, K_VOTE, EndedSaysYes(m), ST_UNKNOWN);
       return true;
     }
-    if (m.id in st.prep) {
-      p = st.prep[m.id];
-      assert p.op == m.op, format("participant {0}: prepared {1} but asked to prepare {2} for id {3}", pid, p.op, m.op, m.id);
+    if (m.id in a.st.prep) {
+      p = a.st.prep[m.id];
       if (p.epoch > m.epoch) {
         Reply(m, K_VOTE, false, ST_UNKNOWN);   // fenced: an older attempt
         return true;
       }
       p.epoch = m.epoch;
-      st.prep[m.id] = p;
-      if (!Write(now)) { return false; }
+      a.st.prep[m.id] = p;
+      if (!Write()) { return false; }
       if (Crash()) { return false; }
       Reply(m, K_VOTE, true, ST_UNKNOWN);
       return true;
     }
-    if (!Reserve(m.op)) {
+    if (!Reserve(op)) {
       Reply(m, K_VOTE, false, ST_UNKNOWN);     // the rule refuses: nothing reserved, nothing written
       return true;
     }
-    st.prep[m.id] = (epoch = m.epoch, op = m.op, createdAt = m.createdAt);
-    st.log += (sizeof(st.log), (id = m.id, kind = EF_PREPARE, amt = m.op.amt));
-    if (!Write(now)) { return false; }
+    a.st.prep[m.id] = (epoch = m.epoch, op = op, createdAt = m.createdAt);
+    a.st.log += (sizeof(a.st.log), (id = m.id, kind = EF_PREPARE, amt = op.amt));
+    if (!Write()) { return false; }
     if (Crash()) { return false; }            // FaultPoint.PrepareWritten
     ArmTick();
     Reply(m, K_VOTE, true, ST_UNKNOWN);
@@ -109,132 +159,133 @@ machine Participant {
   }
 
   // ---- CommitOnePhaseAsync
-  fun CommitOnePhase(m: tMsg, now: int): bool {
+  fun CommitOnePhase(m: tMsg): bool {
+    var op: tOp;
+    op = OpAt(m.id, pid);
     if (cfg.fixed && m.createdAt < now - cfg.retention) {
       Reply(m, K_C1P_RESP, false, ST_UNKNOWN);
       return true;
     }
-    if (m.id in st.ended) {
+    if (m.id in a.st.ended) {
       Reply(m, K_C1P_RESP, EndedSaysYes(m), ST_UNKNOWN);
       return true;
     }
-    assert !(m.id in st.prep), format("participant {0}: one-phase commit of prepared id {1}", pid, m.id);
-    if (!Reserve(m.op)) {
+    assert !(m.id in a.st.prep), format("participant {0}: one-phase commit of prepared id {1}", pid, m.id);
+    if (!Reserve(op)) {
       Reply(m, K_C1P_RESP, false, ST_UNKNOWN);
       return true;
     }
-    ApplyReserved(m.op);
-    st.ended[m.id] = (committed = true, op = m.op, createdAt = m.createdAt, at = now, fence = false);
-    st.log += (sizeof(st.log), (id = m.id, kind = EF_APPLY, amt = m.op.amt));
-    if (!Write(now)) { return false; }
+    ApplyReserved(op);
+    a.st.ended[m.id] = (committed = true, op = op, createdAt = m.createdAt, at = now, fence = false);
+    a.st.log += (sizeof(a.st.log), (id = m.id, kind = EF_APPLY, amt = op.amt));
+    if (!Write()) { return false; }
     if (Crash()) { return false; }
     Reply(m, K_C1P_RESP, true, ST_UNKNOWN);
     return true;
   }
 
   // ---- CommitAsync
-  fun Commit(m: tMsg, now: int): bool {
+  fun Commit(m: tMsg): bool {
     var p: tPrep;
-    if (m.id in st.ended) {
-      assert st.ended[m.id].committed, format("participant {0}: commit of id {1} after it aborted here (ProtocolInvariantException)", pid, m.id);
+    if (m.id in a.st.ended) {
+      assert a.st.ended[m.id].committed, format("participant {0}: commit of id {1} after it aborted here (ProtocolInvariantException)", pid, m.id);
       Reply(m, K_COMMIT_ACK, true, ST_COMMITTED);
       return true;
     }
-    if (!(m.id in st.prep)) {
+    if (!(m.id in a.st.prep)) {
       // No prepared and no ended record: "applied, then forgotten".
       if (cfg.fixed) {
-        // Fixed: prove this activation is current before answering from absence.
-        if (!Write(now)) { return false; }
+        // Fixed: prove this activation is current (a version-checked write) before answering from absence.
+        if (!Write()) { return false; }
       }
       Reply(m, K_COMMIT_ACK, true, ST_COMMITTED);
       return true;
     }
-    p = st.prep[m.id];
-    st.prep -= (m.id);
+    p = a.st.prep[m.id];
+    a.st.prep -= (m.id);
     ApplyReserved(p.op);
-    st.ended[m.id] = (committed = true, op = p.op, createdAt = p.createdAt, at = now, fence = false);
-    st.log += (sizeof(st.log), (id = m.id, kind = EF_APPLY, amt = p.op.amt));
-    if (!Write(now)) { return false; }
+    a.st.ended[m.id] = (committed = true, op = p.op, createdAt = p.createdAt, at = now, fence = false);
+    a.st.log += (sizeof(a.st.log), (id = m.id, kind = EF_APPLY, amt = p.op.amt));
+    if (!Write()) { return false; }
     if (Crash()) { return false; }            // FaultPoint.ParticipantApplied
     Reply(m, K_COMMIT_ACK, true, ST_COMMITTED);
     return true;
   }
 
   // ---- AbortAsync
-  fun Abort(m: tMsg, now: int): bool {
-    var e: tEnd;
-    if (m.id in st.ended) {
-      e = st.ended[m.id];
-      if (e.committed) { Reply(m, K_ABORT_RESP, true, ST_COMMITTED); } else { Reply(m, K_ABORT_RESP, true, ST_ABORTED); }
+  fun Abort(m: tMsg): bool {
+    if (m.id in a.st.ended) {
+      if (a.st.ended[m.id].committed) { Reply(m, K_ABORT_RESP, true, ST_COMMITTED); }
+      else { Reply(m, K_ABORT_RESP, true, ST_ABORTED); }
       return true;
     }
-    if (m.id in st.prep) {
+    if (m.id in a.st.prep) {
       Release(m.id);
-      st.ended[m.id] = (committed = false, op = default(tOp), createdAt = 0, at = now, fence = false);
+      a.st.ended[m.id] = (committed = false, op = default(tOp), createdAt = 0, at = now, fence = false);
     } else {
-      // Nothing here: the abort may have overtaken its prepare / one-phase commit. Remember it (a fence).
-      st.ended[m.id] = (committed = false, op = default(tOp), createdAt = 0, at = now, fence = true);
+      // Nothing here: this abort may have overtaken its prepare / one-phase commit. Remember it (fixed: a fence).
+      a.st.ended[m.id] = (committed = false, op = default(tOp), createdAt = 0, at = now, fence = true);
     }
-    if (!Write(now)) { return false; }
+    if (!Write()) { return false; }
     if (Crash()) { return false; }
     Reply(m, K_ABORT_RESP, true, ST_ABORTED);
     return true;
   }
 
-  // ---- Forget: in memory only; the removal lands with the next write.
+  // ---- Forget: in memory only; the removal lands with the next write. Fixed: never a fence.
   fun Forget(id: int) {
-    if (id in st.ended) {
-      if (!cfg.fixed || !st.ended[id].fence) {
-        st.ended -= (id);
+    if (id in a.st.ended) {
+      if (!cfg.fixed || !a.st.ended[id].fence) {
+        a.st.ended -= (id);
       }
     }
   }
 
-  // ---- ResolveStaleAsync: ask the coordinator about every overdue prepared record.
-  fun ResolveStale(now: int): bool {
+  // ---- ResolveStaleAsync: ask the coordinator about every overdue prepared record (today GetStatus, fixed
+  // GetDecision). Asking also activates the coordinator, whose activation resumes an unfinished record.
+  fun ResolveStale(): bool {
     var ids: seq[int];
     var i: int;
     var m: tMsg;
-    tickArmed = false;
-    ids = keys(st.prep);
+    a.tickArmed = false;
+    ids = keys(a.st.prep);
     while (i < sizeof(ids)) {
       if (!AskingAbout(ids[i])) {
         nextCall = nextCall + 1;
         if (cfg.fixed) { m = NewMsg(K_GETDECISION, CoordAddr(ids[i]), ids[i]); }
         else { m = NewMsg(K_GETSTATUS, CoordAddr(ids[i]), ids[i]); }
-        m.call = pid * 1000 + nextCall;
+        m.call = nextCall;
         m.reply = this;
-        asking[m.call] = ids[i];
-        send net, eSend, m;
-        Timer(m.call);
+        m.fromInc = a.inc;
+        a.asking[m.call] = ids[i];
+        send dir[m.toAddr], eDeliver, m;
+        EarlyTimeout(m.call);
       }
       i = i + 1;
     }
     return true;
   }
 
-  fun OnDecision(m: tMsg, now: int): bool {
+  fun OnDecision(m: tMsg): bool {
     var id: int;
-    if (!(m.call in asking)) { return true; }
-    id = asking[m.call];
-    asking -= (m.call);
-    if (!(id in st.prep)) { ArmTick(); return true; }   // the decision arrived while we asked
+    if (!(m.call in a.asking)) { return true; }
+    id = a.asking[m.call];
+    a.asking -= (m.call);
+    if (!(id in a.st.prep)) { ArmTick(); return true; }   // the decision arrived while we asked
     if (m.st == ST_COMMITTED && m.done) {
-      // Completed: this participant applied it already; this prepared record came from a prepare delivered after
+      // Completed: this participant applied it already, so this prepared record came from a prepare delivered after
       // the ended record was forgotten (a stray). Release it, no ended record.
       Release(id);
-      if (!Write(now)) { return false; }
+      if (!Write()) { return false; }
     } else if (m.st == ST_COMMITTED) {
       m.k = K_COMMIT;
-      m.dest = default(machine);
       m.reply = default(machine);
-      if (!Commit(m, now)) { return false; }
+      if (!Commit(m)) { return false; }
     } else if (m.st == ST_ABORTED || m.st == ST_UNKNOWN) {
-      // Today: Unknown (no record) means expired, presumed abort. Fixed: GetDecision never answers Unknown.
+      // Today: Unknown (no record) is taken for expired, so presumed abort. Fixed: GetDecision never says Unknown.
       m.k = K_ABORT;
-      m.dest = default(machine);
       m.reply = default(machine);
-      if (!Abort(m, now)) { return false; }
+      if (!Abort(m)) { return false; }
     }
     ArmTick();
     return true;
@@ -243,9 +294,9 @@ machine Participant {
   fun AskingAbout(id: int): bool {
     var calls: seq[int];
     var i: int;
-    calls = keys(asking);
+    calls = keys(a.asking);
     while (i < sizeof(calls)) {
-      if (asking[calls[i]] == id) { return true; }
+      if (a.asking[calls[i]] == id) { return true; }
       i = i + 1;
     }
     return false;
@@ -254,93 +305,110 @@ machine Participant {
   // ---- ledger rules (Ledger.cs): a debit holds funds at prepare
   fun Reserve(op: tOp): bool {
     if (op.amt < 0) {
-      if (st.balance - st.held < -op.amt) { return false; }
-      st.held = st.held - op.amt;
+      if (a.st.balance - a.st.held < -op.amt) { return false; }
+      a.st.held = a.st.held - op.amt;
     }
     return true;
   }
 
   fun ApplyReserved(op: tOp) {
-    st.balance = st.balance + op.amt;
-    if (op.amt < 0) { st.held = st.held + op.amt; }
-    assert st.balance >= 0 && st.held >= 0 && st.held <= st.balance, format("participant {0}: ledger invariant broken: balance {1} held {2}", pid, st.balance, st.held);
+    a.st.balance = a.st.balance + op.amt;
+    if (op.amt < 0) { a.st.held = a.st.held + op.amt; }
   }
 
   fun Release(id: int) {
     var p: tPrep;
-    p = st.prep[id];
-    if (p.op.amt < 0) { st.held = st.held + p.op.amt; }
-    st.prep -= (id);
-    st.log += (sizeof(st.log), (id = id, kind = EF_RELEASE, amt = p.op.amt));
+    p = a.st.prep[id];
+    if (p.op.amt < 0) { a.st.held = a.st.held + p.op.amt; }
+    a.st.prep -= (id);
+    a.st.log += (sizeof(a.st.log), (id = id, kind = EF_RELEASE, amt = p.op.amt));
   }
 
   fun EndedSaysYes(m: tMsg): bool {
     var e: tEnd;
-    e = st.ended[m.id];
+    e = a.st.ended[m.id];
     if (!e.committed) { return false; }
-    if (cfg.fixed) { return e.op == m.op && e.createdAt == m.createdAt; }
+    if (cfg.fixed) { return e.op == OpAt(m.id, pid) && e.createdAt == m.createdAt; }
     return true;
   }
 
-  // Write the whole state, version-checked; prune expired ended records first (they land with this write).
-  fun Write(now: int): bool {
+  // Write the activation's state, version-checked; expired ended records are pruned first (PruneExpired).
+  fun Write(): bool {
+    var lands: bool;
     var ok: bool;
-    Prune(now);
-    send stor, ePWrite, (from = this, pid = pid, ver = ver, st = st);
-    receive {
-      case ePWriteResp: (r: (ok: bool, ver: int)) {
-        ok = r.ok;
-        if (ok) { ver = r.ver; }
-      }
+    Prune();
+    lands = a.ver == rowVer;
+    ok = lands;
+    if (f.writeFaults > 0 && choose(8) == 0) {
+      f.writeFaults = f.writeFaults - 1;   // the storage call fails; the row may have been written or not
+      lands = lands && $;
+      ok = false;
     }
+    if (lands) {
+      row = a.st;
+      rowVer = nextVer;
+      nextVer = nextVer + 1;
+      announce eMonPartStored, (pid = pid, st = row);
+    }
+    if (ok) { a.ver = rowVer; }
     return ok;
   }
 
-  // PruneExpired: today every ended record older than Retention; fixed: fences only after Retention + 2 skew.
-  fun Prune(now: int) {
+  // Today every ended record older than Retention goes; fixed: a fence only after Retention + 2 * MaxClockSkew.
+  fun Prune() {
     var ids: seq[int];
     var i: int;
     var e: tEnd;
     var limit: int;
-    ids = keys(st.ended);
+    ids = keys(a.st.ended);
     while (i < sizeof(ids)) {
-      e = st.ended[ids[i]];
+      e = a.st.ended[ids[i]];
       limit = cfg.retention;
       if (cfg.fixed && e.fence) { limit = cfg.retention + 2 * cfg.skew; }
-      if (e.at < now - limit) { st.ended -= (ids[i]); }
+      if (e.at < now - limit) { a.st.ended -= (ids[i]); }
       i = i + 1;
     }
   }
 
   fun Crash(): bool {
-    return crashTok && choose(4) == 0;
+    if (f.crashes > 0 && choose(3) == 0) {
+      f.crashes = f.crashes - 1;
+      return true;
+    }
+    return false;
   }
 
   fun ArmTick() {
     var m: tMsg;
-    if (tickArmed || sizeof(st.prep) == 0) { return; }
-    tickArmed = true;
+    if (a.tickArmed || sizeof(a.st.prep) == 0) { return; }
+    a.tickArmed = true;
     m = NewMsg(K_TICK_STALE, pid, 0);
-    m.dest = this;
-    send net, eSend, m;
+    m.inc = a.inc;
+    send this, eDeliver, m;
   }
 
-  fun Timer(call: int) {
+  fun EarlyTimeout(call: int) {
     var m: tMsg;
-    m = NewMsg(K_TIMEOUT, pid, 0);
-    m.dest = this;
-    m.call = call;
-    send net, eSend, m;
+    if (f.early > 0 && choose(3) == 0) {
+      f.early = f.early - 1;
+      m = NewMsg(K_TIMEOUT, pid, 0);
+      m.inc = a.inc;
+      m.call = call;
+      send this, eDeliver, m;
+    }
   }
 
   fun Reply(m: tMsg, k: tK, yes: bool, s: tSt) {
     var r: tMsg;
     if (m.reply == default(machine)) { return; }   // an internal call (from ResolveStale): nobody to answer
-    r = NewMsg(k, m.toAddr, m.id);
-    r.dest = m.reply;
-    r.call = m.call;
+    r = ReplyTo(m, k);
     r.yes = yes;
     r.st = s;
-    send net, eSend, r;
+    send m.reply, eDeliver, r;
+  }
+
+  fun Fail(m: tMsg) {
+    if (m.reply == default(machine) || m.inc != 0 || m.call == 0) { return; }
+    send m.reply, eDeliver, ReplyTo(m, K_FAIL);
   }
 }

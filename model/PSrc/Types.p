@@ -1,11 +1,11 @@
 /*
  * Types, messages and configuration shared by every machine of the model.
  *
- * Addresses: participant p is grain address p (0, 1); the coordinator of operation id k is grain address
- * CoordAddr(k). Clients and sweepers are not grains: they are only ever answered (dest = the machine).
- * Every grain-to-grain message goes through the Net machine, which may delay, reorder and drop it and picks the
- * activation that receives it. Replies and timers carry dest = the machine that asked: Orleans delivers a response
- * to the activation that called, or not at all.
+ * Each grain (participant p, the coordinator of operation id k) is one P machine that holds the grain's storage row
+ * and its activations: the live one and, at times, a second (stale) one, each with its own memory loaded from the
+ * row. Messages go straight to the grain's machine; there each may be delayed (put back behind later ones), lost,
+ * or handled by either activation. Replies and timers name the activation that asked (inc): Orleans answers the
+ * activation that called, or nobody.
  */
 
 // What a message is. One envelope type keeps the network generic.
@@ -30,7 +30,11 @@ enum tK {
   K_TICK_STALE,     // timer: a participant's DecisionTimeout tick (ResolveStaleAsync)
   K_TICK_RECOVERY,  // timer: a recovery sweep (RecoverySweeper -> RecoveryShardGrain.Sweep)
   K_TICK_RETENTION, // timer: a retention sweep (RetentionSweeper.SweepOnceAsync)
-  K_TICK_CLIENT     // timer: the client comes back later (resubmission after expiry)
+  K_TICK_CLIENT,    // timer: the client comes back later (resubmission after expiry)
+  K_FAIL,           // the call failed: the callee's activation died or was poisoned, or the message was lost
+  K_SWEEP,          // recovery sweeper -> coordinator grain: wake the id if it is in the registry
+  K_SWEEP_RESP,     // yes: still registered
+  K_PURGE           // retention sweeper -> coordinator grain: the janitor's DELETE, with the sweeper's clock
 }
 
 // Statuses, as TransactionStatus plus the refusals a client can get.
@@ -42,18 +46,41 @@ enum tPhase { PH_NONE, PH_PREPARING, PH_COMMITTING, PH_ABORTING, PH_COMPLETED }
 // A participant operation: amt < 0 debits (reserves funds at prepare), amt > 0 credits.
 type tOp = (pid: int, amt: int);
 
-// A request: the operation id, its operations (its fingerprint) and the creation time the caller fixed.
-type tReq = (id: int, ops: seq[tOp], createdAt: int);
+// The requests are fixed per operation id (their fingerprint): Ops(id). Id 1 is a transfer of 1 from account 0 to
+// account 1 (two phase), id 2 a withdrawal of 1 from account 0 (one phase). A message carries the id and the
+// creation time the caller gave; the operation for a participant is Ops(id) at that participant.
+fun Ops(id: int): seq[tOp] {
+  var ops: seq[tOp];
+  if (id == 1) {
+    ops += (0, (pid = 0, amt = -1));
+    ops += (1, (pid = 1, amt = 1));
+  } else {
+    ops += (0, (pid = 0, amt = -1));
+  }
+  return ops;
+}
 
-// The envelope. now is stamped by the network at delivery (the global clock); each activation adds its skew.
-type tMsg = (k: tK, toAddr: int, dest: machine, reply: machine, id: int, call: int, epoch: int, op: tOp,
-             createdAt: int, yes: bool, st: tSt, done: bool, req: tReq, now: int);
+fun OpAt(id: int, pid: int): tOp {
+  var ops: seq[tOp];
+  var i: int;
+  ops = Ops(id);
+  while (i < sizeof(ops)) {
+    if (ops[i].pid == pid) { return ops[i]; }
+    i = i + 1;
+  }
+  return default(tOp);
+}
+
+// The envelope. reply/fromInc: the caller's machine and activation; inc: the activation a reply or timer is for
+// (0: a request for the grain, handled by whichever activation); hops: how often it was put back (delayed).
+type tMsg = (k: tK, toAddr: int, reply: machine, fromInc: int, inc: int, id: int, call: int, epoch: int,
+             createdAt: int, yes: bool, st: tSt, done: bool, now: int, hops: int);
 
 // The rules in force: today's (the C# code now) or the fixed ones; broken: a deliberately wrong rule.
 type tCfg = (fixed: bool, broken: bool, retention: int, skew: int);
 
-// CoordinatorRecord: phase, request, epoch, decision, votes (0 none, 1 yes, 2 no), written = last write time.
-type tCRec = (phase: tPhase, req: tReq, epoch: int, dec: tSt, votes: seq[int], noRecord: bool, written: int);
+// CoordinatorRecord: phase, the request's createdAt (the request itself is Ops(id)), epoch, decision, votes (0 none, 1 yes, 2 no), written = last write time.
+type tCRec = (phase: tPhase, createdAt: int, epoch: int, dec: tSt, votes: seq[int], noRecord: bool, written: int);
 
 // ParticipantState: PreparedRecord and EndedRecord per operation id. fence: an aborted record written by an Abort
 // that found nothing (fixed rules). log is ghost state for the monitors only: every effect, in order.
@@ -63,32 +90,19 @@ enum tEffKind { EF_PREPARE, EF_APPLY, EF_RELEASE }
 type tEff = (id: int, kind: tEffKind, amt: int);
 type tPState = (balance: int, held: int, prep: map[int, tPrep], ended: map[int, tEnd], log: seq[tEff]);
 
-// The network's choices: how many of each fault one schedule may contain.
-type tNetCfg = (crashes: int, staleParticipants: int, staleCoordinators: int, drops: int, earlyTimers: int,
-                maxTime: int, skew: int);
+// Faults one grain may suffer in a schedule (the test driver deals them out): crashes of its activations, a second
+// (stale) activation, lost messages, storage writes that fail (landed or not), calls it makes that time out early.
+type tFaults = (crashes: int, stales: int, drops: int, writeFaults: int, early: int);
 
-// ---- events between machines
-event eSend: tMsg;       // any machine -> Net
-event eDeliver: tMsg;    // Net -> the receiving machine
-event eStep;             // Net -> itself
-event eDied: (addr: int, m: machine);   // an activation crashed or deactivated
+// ---- events
+event eDeliver: tMsg;                 // a message arrives at a grain / client / sweeper
+event eWire: map[int, machine];       // the driver tells every grain where the others are
 
-// Storage (grain storage with ETags; version 0 = no row).
-event eCLoad: (from: machine, id: int);
-event eCLoadResp: (rec: tCRec, ver: int);
-event eCWrite: (from: machine, id: int, ver: int, rec: tCRec);
-event eCWriteResp: (ok: bool, ver: int);
-event ePLoad: (from: machine, pid: int);
-event ePLoadResp: (st: tPState, ver: int);
-event ePWrite: (from: machine, pid: int, ver: int, st: tPState);
-event ePWriteResp: (ok: bool, ver: int);
-event eRegAdd: (from: machine, id: int);
-event eRegAddResp;
-event eRegRemove: int;
-event eRegList: machine;
-event eRegListResp: set[int];
-event eRetentionSweep: (from: machine, now: int);
-event eRetentionDone;
+// The clock: one global tick count (foreign, Clock.cs), advanced at random up to a bound. Each activation reads it
+// plus its own skew (0..MaxClockSkew).
+fun ClockReset(max: int);
+fun ClockNow(): int;
+fun ClockTick();
 
 // ---- helpers
 fun CoordAddr(id: int): int { return 10 + id; }
@@ -104,13 +118,18 @@ fun NewMsg(k: tK, toAddr: int, id: int): tMsg {
   return m;
 }
 
-fun IsTimer(k: tK): bool {
-  return k == K_TIMEOUT || k == K_TICK_STALE || k == K_TICK_RECOVERY || k == K_TICK_RETENTION || k == K_TICK_CLIENT;
+// A reply to m, for the activation that called.
+fun ReplyTo(m: tMsg, k: tK): tMsg {
+  var r: tMsg;
+  r = NewMsg(k, -1, m.id);
+  r.inc = m.fromInc;
+  r.call = m.call;
+  return r;
 }
 
-fun IsResponse(k: tK): bool {
-  return k == K_EXEC_RESP || k == K_VOTE || k == K_C1P_RESP || k == K_COMMIT_ACK || k == K_ABORT_RESP
-    || k == K_STATUS_RESP || k == K_DECISION_RESP;
+// The network may delay a message: put it back behind the later ones (at most 3 times).
+fun Delay(m: tMsg): bool {
+  return m.hops < 3 && choose(4) == 0;
 }
 
 fun Decided(st: tSt): bool { return st == ST_COMMITTED || st == ST_ABORTED; }
