@@ -80,8 +80,13 @@ machine Coordinator {
         Fail(m);
         return;
       }
-      if (f.stales > 0 && a.alive && !hasB && choose(3) == 0) {
-        // Orleans starts a second activation beside the live one; it loads the row and runs OnActivateAsync.
+      if (!a.alive) {
+        a = Load();
+        if (!Activated()) { Fail(m); return; }
+      }
+      if (f.stales > 0 && !hasB && $) {
+        // Orleans runs a second activation beside the live one (membership change); it loads the row now, runs
+        // OnActivateAsync, and is stale as soon as the other one writes.
         f.stales = f.stales - 1;
         b = a;
         hasB = true;
@@ -89,10 +94,6 @@ machine Coordinator {
         if (!Activated()) { Fail(m); return; }
       }
       if (hasB && $) { SwapAB(); }
-      if (!a.alive) {
-        a = Load();
-        if (!Activated()) { Fail(m); return; }
-      }
       now = ClockNow() + a.off;
     }
     if (!Handle(m)) {
@@ -489,7 +490,7 @@ machine Coordinator {
     m.createdAt = a.rec.createdAt;
     a.calls[m.call] = i;
     send dir[ops[i].pid], eDeliver, m;
-    if (f.early > 0 && choose(3) == 0) {
+    if (f.early > 0 && $) {
       // The answer will come too late: PrepareTimeout fires first (a slow or paused participant).
       f.early = f.early - 1;
       m = NewMsg(K_TIMEOUT, addr, id);

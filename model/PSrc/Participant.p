@@ -61,17 +61,20 @@ machine Participant {
         Fail(m);
         return;
       }
-      if (f.stales > 0 && a.alive && !hasB && choose(3) == 0) {
-        // Orleans starts a second activation beside the live one; each loaded the row when it started.
-        f.stales = f.stales - 1;
-        b = Load();
-        hasB = true;
-      }
-      if (hasB && $) { SwapAB(); }
       if (!a.alive) {
         a = Load();
         ArmTick();
       }
+      if (f.stales > 0 && !hasB && $) {
+        // Orleans runs a second activation beside the live one (membership change); it loads the row now and
+        // is stale as soon as the other one writes.
+        f.stales = f.stales - 1;
+        SwapAB();
+        a = Load();
+        ArmTick();
+        hasB = true;
+      }
+      if (hasB && $) { SwapAB(); }
     }
     now = ClockNow() + a.off;
     if (!Handle(m)) {

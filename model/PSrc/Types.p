@@ -129,7 +129,7 @@ fun ReplyTo(m: tMsg, k: tK): tMsg {
 
 // The network may delay a message: put it back behind the later ones (at most 3 times).
 fun Delay(m: tMsg): bool {
-  return m.hops < 3 && choose(4) == 0;
+  return m.hops < 3 && choose(3) == 0;
 }
 
 fun Decided(st: tSt): bool { return st == ST_COMMITTED || st == ST_ABORTED; }

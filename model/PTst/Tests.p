@@ -52,6 +52,7 @@ machine World {
       while (early > 0) { a = choose(addrs); t = faults[a]; t.early = t.early + 1; faults[a] = t; early = early - 1; }
       if (p.sc == SC_STALE_PARTICIPANT) { a = choose(2); t = faults[a]; t.stales = 1; faults[a] = t; }
       if (p.sc == SC_STALE_COORDINATOR) { t = faults[CoordAddr(1)]; t.stales = 1; faults[CoordAddr(1)] = t; }
+      if (p.sc == SC_ONE_PHASE) { t = faults[CoordAddr(2)]; t.early = t.early + 1; faults[CoordAddr(2)] = t; }
 
       dir[0] = new Participant((pid = 0, cfg = cfg, balance = balances[0], faults = faults[0]));
       dir[1] = new Participant((pid = 1, cfg = cfg, balance = balances[1], faults = faults[1]));
