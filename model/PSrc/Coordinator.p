@@ -58,7 +58,7 @@ machine Coordinator {
   }
 
   fun Dispatch(m: tMsg) {
-    if (Delay(m)) {
+    if (m.inc == 0 && Delay(m)) {
       m.hops = m.hops + 1;
       send this, eDeliver, m;
       return;
@@ -96,6 +96,7 @@ machine Coordinator {
       if (hasB && $) { SwapAB(); }
       now = ClockNow() + a.off;
     }
+    if (m.inc == 0) { print format("coordinator {0} activation {1} handles {2}", id, a.inc, m.k); }
     if (!Handle(m)) {
       Fail(m);
       Die();
@@ -111,6 +112,7 @@ machine Coordinator {
     t.rec = row;
     t.ver = rowVer;
     t.durable = row;
+    print format("coordinator {0} activation {1} starts from row version {2}", id, incs, rowVer);
     return t;
   }
 

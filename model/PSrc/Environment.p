@@ -1,7 +1,7 @@
 /*
  * The callers and the background services: the client (TransactionClient), the recovery sweeper (RecoverySweeper
  * driving RecoveryShardGrain.Sweep) and the retention sweeper (RetentionSweeper.SweepOnceAsync). They do not crash;
- * their messages are delayed and lost like any other.
+ * what they send is delayed and lost at the grains like any other message.
  */
 
 // The client: Execute with one operation id until it gets a definite answer, retrying the same id when a call
@@ -39,11 +39,6 @@ machine Client {
     }
 
     on eDeliver do (m: tMsg) {
-      if (Delay(m)) {
-        m.hops = m.hops + 1;
-        send this, eDeliver, m;
-        return;
-      }
       if (m.k == K_EXEC_RESP && m.call == call && !finished) {
         call = 0;
         announce eMonClientAnswer, (id = id, st = m.st);
@@ -118,11 +113,6 @@ machine RecoverySweeper {
     on eDeliver do (m: tMsg) {
       var i: int;
       var q: tMsg;
-      if (Delay(m)) {
-        m.hops = m.hops + 1;
-        send this, eDeliver, m;
-        return;
-      }
       if (m.k == K_TICK_RECOVERY) {
         call = call + 1;
         while (i < sizeof(ids)) {

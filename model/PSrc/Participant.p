@@ -44,7 +44,7 @@ machine Participant {
 
   fun Dispatch(m: tMsg) {
     var t: tPAct;
-    if (Delay(m)) {
+    if (m.inc == 0 && Delay(m)) {
       m.hops = m.hops + 1;
       send this, eDeliver, m;
       return;
@@ -77,6 +77,7 @@ machine Participant {
       if (hasB && $) { SwapAB(); }
     }
     now = ClockNow() + a.off;
+    if (m.inc == 0) { print format("participant {0} activation {1} handles {2}", pid, a.inc, m.k); }
     if (!Handle(m)) {
       Fail(m);
       a.alive = false;
@@ -92,6 +93,7 @@ machine Participant {
     t.off = choose(cfg.skew + 1);
     t.st = row;
     t.ver = rowVer;
+    print format("participant {0} activation {1} starts from row version {2}", pid, incs, rowVer);
     return t;
   }
 
@@ -290,7 +292,7 @@ machine Participant {
       m.reply = default(machine);
       if (!Abort(m)) { return false; }
     }
-    ArmTick();
+    ArmTick();   // in progress: ask again after the next DecisionTimeout
     return true;
   }
 
