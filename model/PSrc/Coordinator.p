@@ -152,12 +152,12 @@ machine Coordinator {
 
   // The janitor's DELETE (RetentionSweeper.SweepOnceAsync) with the sweeper's clock in m.now. Today: rows last
   // written before now - Retention that are not in the recovery registry. Fixed: completed rows last written
-  // before now - Retention - MaxClockSkew.
+  // before now - Retention - MaxClockSkew (cfg.purgeSkews = 1; 2 in the fixed_expiry_2skew case).
   fun Purge(m: tMsg) {
     var purge: bool;
     if (rowVer == 0) { return; }
     if (cfg.fixed) {
-      purge = row.phase == PH_COMPLETED && row.written < m.now - cfg.retention - cfg.skew;
+      purge = row.phase == PH_COMPLETED && row.written < m.now - cfg.retention - cfg.purgeSkews * cfg.skew;
     } else {
       purge = row.written < m.now - cfg.retention && !registered;
     }

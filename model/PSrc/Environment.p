@@ -7,8 +7,8 @@
 // The client: Execute with one operation id until it gets a definite answer, retrying the same id when a call
 // fails or times out (retries times, or for ever when retries < 0); a retry may overtake the first call, so
 // duplicates run concurrently. On today's rules it stamps createdAt anew on every call, as TransactionClient does;
-// on the fixed rules createdAt is fixed once, with the request. resubmitAt > 0: after the answer it comes back once
-// when its clock reads resubmitAt (a resubmission after expiry).
+// on the fixed rules createdAt is fixed once, with the request. resubmitAt > 0: after the answer it comes back once,
+// at some moment after its clock reads resubmitAt (a resubmission after expiry).
 machine Client {
   var dir: map[int, machine];
   var cfg: tCfg;
@@ -58,8 +58,8 @@ machine Client {
         return;
       }
       if (m.k == K_TICK_CLIENT && !finished) {
-        ClockTick();
-        if (ClockNow() + off < resubmitAt) {
+        if ($) { ClockTick(); }
+        if (ClockNow() + off < resubmitAt || $) {
           ComeBackLater();
           return;
         }

@@ -3,7 +3,7 @@
  * the same machines, one switch (tCfg.fixed). Small numbers: 1-2 operation ids, 2 participants (accounts 0 and 1,
  * balances 1 and 0), a few faults dealt out at random to the grains. Time: Retention = 3 ticks, MaxClockSkew = 1.
  */
-enum tScenario { SC_TWO_PHASE, SC_STALE_PARTICIPANT, SC_STALE_COORDINATOR, SC_ONE_PHASE, SC_EXPIRY }
+enum tScenario { SC_TWO_PHASE, SC_STALE_PARTICIPANT, SC_STALE_COORDINATOR, SC_ONE_PHASE, SC_EXPIRY, SC_EXPIRY_2SKEW }
 
 machine World {
   start state Init {
@@ -24,7 +24,8 @@ machine World {
       var t: tFaults;
       var op: tMsg;
 
-      cfg = (fixed = p.fixed, broken = p.broken, retention = 3, skew = 1);
+      cfg = (fixed = p.fixed, broken = p.broken, retention = 3, skew = 1, purgeSkews = 1);
+      if (p.sc == SC_EXPIRY_2SKEW) { p.sc = SC_EXPIRY; cfg.purgeSkews = 2; }
       balances += (0, 1);
       balances += (1, 0);
       crashes = 2;
@@ -74,7 +75,7 @@ machine World {
       if (p.sc == SC_EXPIRY) {
         // A transfer; the client comes back after the retention period with the same id.
         new RetentionSweeper((dir = dir, ids = ids, skew = cfg.skew, maxTime = maxTime));
-        new Client((dir = dir, cfg = cfg, id = 1, addr = 20, retries = -1, resubmitAt = 6, off = choose(2), early = 1));
+        new Client((dir = dir, cfg = cfg, id = 1, addr = 20, retries = -1, resubmitAt = 4, off = choose(2), early = 1));
         return;
       }
       // A transfer, submitted by two clients at once (concurrent duplicates), maybe aborted by an operator.
@@ -95,6 +96,7 @@ machine FixedStaleParticipant { start state I { entry { new World((sc = SC_STALE
 machine FixedStaleCoordinator { start state I { entry { new World((sc = SC_STALE_COORDINATOR, fixed = true, broken = false)); } } }
 machine FixedOnePhase { start state I { entry { new World((sc = SC_ONE_PHASE, fixed = true, broken = false)); } } }
 machine FixedExpiry { start state I { entry { new World((sc = SC_EXPIRY, fixed = true, broken = false)); } } }
+machine FixedExpiry2Skew { start state I { entry { new World((sc = SC_EXPIRY_2SKEW, fixed = true, broken = false)); } } }
 machine TodayOnePhase { start state I { entry { new World((sc = SC_ONE_PHASE, fixed = false, broken = false)); } } }
 machine TodayStaleParticipant { start state I { entry { new World((sc = SC_STALE_PARTICIPANT, fixed = false, broken = false)); } } }
 machine TodayStaleCoordinator { start state I { entry { new World((sc = SC_STALE_COORDINATOR, fixed = false, broken = false)); } } }
@@ -113,6 +115,8 @@ test fixed_one_phase [main = FixedOnePhase]:
   assert DecisionNeverChanges, Atomicity, ClientAnswers, RunsOnce, Progress in (union Protocol, { FixedOnePhase });
 test fixed_expiry [main = FixedExpiry]:
   assert DecisionNeverChanges, Atomicity, ClientAnswers, RunsOnce, Progress in (union Protocol, { FixedExpiry });
+test fixed_expiry_2skew [main = FixedExpiry2Skew]:
+  assert DecisionNeverChanges, Atomicity, ClientAnswers, RunsOnce, Progress in (union Protocol, { FixedExpiry2Skew });
 test today_one_phase [main = TodayOnePhase]:
   assert DecisionNeverChanges, Atomicity, ClientAnswers, RunsOnce, Progress in (union Protocol, { TodayOnePhase });
 test today_stale_participant [main = TodayStaleParticipant]:
