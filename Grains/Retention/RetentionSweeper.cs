@@ -10,7 +10,7 @@ namespace OrleansTwoPc.Retention;
 
 /// <summary>
 /// Keeps storage bounded: every <see cref="TwoPcOptions.RetentionSweepInterval"/> it deletes coordinator records not
-/// written for longer than <see cref="TwoPcOptions.Retention"/> plus <see cref="TwoPcOptions.MaxClockSkew"/>, except those of unfinished transactions (the recovery
+/// written for longer than <see cref="TwoPcOptions.Retention"/> plus twice <see cref="TwoPcOptions.MaxClockSkew"/>, except those of unfinished transactions (the recovery
 /// registry lists them; and an unfinished record is rewritten by every recovery attempt anyway). Participants prune
 /// their own dedupe trails as they write. Requests that old are refused as expired, so nothing can ask for a deleted
 /// record's outcome and run again.
@@ -41,9 +41,10 @@ public sealed partial class RetentionSweeper(
         var shards = await Task.WhenAll(Enumerable.Range(0, options.Value.RecoveryShards)
             .Select(shard => grains.GetGrain<IRecoveryShardGrain>(shard).List()));
         var unfinished = shards.SelectMany(s => s).Select(p => p.OperationId).ToHashSet(StringComparer.Ordinal);
-        // A request is accepted while its creation time is within Retention of the silo's clock, and that time may run
-        // up to MaxClockSkew ahead of the moment its record was written: keep the record that much longer.
-        var cutoff = time.GetUtcNow() - options.Value.Retention - options.Value.MaxClockSkew;
+        // A request is accepted while its creation time is within Retention of the coordinator's clock, and that time
+        // may run up to MaxClockSkew ahead of the moment its record was written; this silo's clock (and the database's,
+        // which stamps ModifiedOn) may differ from that coordinator's by as much again: keep the record that much longer.
+        var cutoff = time.GetUtcNow() - options.Value.Retention - (2 * options.Value.MaxClockSkew);
         var deleted = await janitor.DeleteAsync(cluster.Value.ServiceId, TransactionCoordinatorGrain.StateName, cutoff,
             unfinished, cancellationToken);
         instruments.RetentionDeleted.Add(deleted);
