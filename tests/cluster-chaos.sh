@@ -252,7 +252,8 @@ pg_cluster() {
   pg_lsclusters -h 2>/dev/null | awk -v p="$pg_port" '$3 == p {print $1, $2; exit}'
 }
 
-# One deposit through the CLI against the first live silo's gateway; 0 when it committed.
+# One deposit through the CLI against the first live silo's gateway; 0 when it committed. The CLI gives each probe a
+# new time-ordered operation id (an id must carry its creation time; a made-up one is refused as invalid).
 probe() {
   local i gateway=""
   for ((i = 0; i < silos; i++)); do
@@ -261,7 +262,7 @@ probe() {
   [ -n "$gateway" ] || return 1
   ORLEANSTWOPC_TwoPc__Cluster__ClusterId="$run_id" ORLEANSTWOPC_TwoPc__Cluster__ServiceId="$run_id" \
     timeout 20 dotnet "$client_dll" --gateway "$gateway" --connect-timeout 5 \
-    deposit --account "outage-probe-$run_id" --amount 1 --op-id "probe-$run_id-$1" >>"$logs/probe.log" 2>&1
+    deposit --account "outage-probe-$run_id" --amount 1 >>"$logs/probe.log" 2>&1
 }
 
 outage_report=""
