@@ -45,7 +45,7 @@ public sealed class TwoPcStorageOptions
     /// <c>max_connections</c> (100 by default, 3 of them reserved for superusers): Npgsql's own default of 100 lets a
     /// single busy silo exhaust the server, and activations then fail with error 53300 (too many connections).
     /// When all are busy, a command waits for a free one (up to the connection string's <c>Timeout</c>, 15 s by default).
-    /// Default 20: measured here, 20 connections sustain ~3,400 grain writes/s with 200 concurrent writers.
+    /// Default 20 (docs/performance.md has what it sustains).
     /// </summary>
     public int PostgresMaxPoolSize { get; set; } = 20;
 
