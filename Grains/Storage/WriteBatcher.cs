@@ -386,7 +386,7 @@ internal sealed partial class WriteBatcher : IAsyncDisposable
     /// <summary>A statement of a batch failed and its transaction was rolled back: nothing in it landed.</summary>
     private sealed class StatementFailedException(Exception inner) : Exception("a statement of a write batch failed", inner);
 
-    [LoggerMessage(EventId = 210, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 220, Level = LogLevel.Warning,
         Message = "A write in a batch of {Count} failed; the batch was rolled back and its writes run one by one")]
     private static partial void LogBatchSplit(ILogger logger, int count, Exception exception);
 }
