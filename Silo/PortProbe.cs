@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Storage.Sqlite;
 
 namespace OrleansTwoPc.Silo;
 

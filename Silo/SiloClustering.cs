@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
-using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Storage.PostgreSql;
 
 namespace OrleansTwoPc.Silo;
 
@@ -11,7 +11,7 @@ namespace OrleansTwoPc.Silo;
 /// Membership for the silo host: localhost clustering (one machine, no database) unless grain state lives in
 /// PostgreSQL, in which case membership lives there too (Orleans' ADO.NET clustering), so silos on any number of
 /// hosts find each other. The PostgreSQL schema, membership tables included, is installed by
-/// <see cref="SiloBuilderExtensions.AddTwoPc"/> at the first silo lifecycle stage, before membership initialises.
+/// <see cref="HostedTwoPc.AddTwoPcAsHosted"/> at the first silo lifecycle stage, before membership initialises.
 /// </summary>
 internal static partial class SiloClustering
 {
@@ -24,7 +24,8 @@ internal static partial class SiloClustering
         string where;
         if (storage.Provider == StorageProvider.Postgres)
         {
-            var connectionString = storage.PostgresConnectionString();
+            var postgres = storage.Postgres();
+            var connectionString = postgres.ServiceConnectionString();
             silo.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = cluster.ClusterId;
@@ -40,10 +41,10 @@ internal static partial class SiloClustering
             });
             silo.UseAdoNetClustering(o =>
             {
-                o.Invariant = TwoPcStorage.PostgresInvariant;
+                o.Invariant = PostgresSchema.Invariant;
                 o.ConnectionString = connectionString;
             });
-            where = $"PostgreSQL ({storage.PostgresDescription()})";
+            where = $"PostgreSQL ({postgres.Description()})";
         }
         else
         {
@@ -79,7 +80,7 @@ internal static partial class SiloClustering
                 return Task.CompletedTask;
             });
 
-        [LoggerMessage(EventId = 100, Level = LogLevel.Information,
+        [LoggerMessage(EventId = 140, Level = LogLevel.Information,
             Message = "Silo active in cluster {ClusterId}: silo port listening on {SiloEndpoint}, gateway on {GatewayEndpoint}, " +
                       "advertised {Address}; membership {Membership}; probe timeout {ProbeTimeout}, {MissedProbes} missed probes")]
         private static partial void LogActive(ILogger logger, string clusterId, IPEndPoint siloEndpoint, IPEndPoint gatewayEndpoint,

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Orleans.Dashboard;
-using OrleansTwoPc.Hosting;
 
 namespace OrleansTwoPc.Silo;
 
@@ -72,7 +71,7 @@ public static class SiloHost
         {
             silo.UseTwoPcClustering(cluster, storage, membership)
                 .UseTwoPcTls(configuration)
-                .AddTwoPc(configuration);
+                .AddTwoPcAsHosted(configuration);
             if (dashboard is not null)
             {
                 silo.AddTwoPcDashboard(dashboard);

@@ -2,8 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
-using OrleansTwoPc.Hosting;
-using OrleansTwoPc.Storage;
+using OrleansTwoPc.Storage.Sqlite;
 
 namespace OrleansTwoPc.Silo;
 
@@ -62,6 +61,3 @@ internal static class SiloStartChecks
             $"of its traffic. Stop it, or give this silo other ports ({SiloHostOptions.Section}:SiloPort, {SiloHostOptions.Section}:GatewayPort).");
     }
 }
-
-/// <summary>The silo host will not start: another process has its port or its data directory. The message is one line.</summary>
-public sealed class SiloStartRefusedException(string message, Exception? inner = null) : InvalidOperationException(message, inner);

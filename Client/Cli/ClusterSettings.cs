@@ -148,6 +148,3 @@ internal sealed class ClusterSettings
         }
     }
 }
-
-/// <summary>TLS for the CLI's gateway connection: the settings, this client's certificate (if any), and the trust anchors.</summary>
-internal sealed record ClientTls(TlsSettings Settings, X509Certificate2? Certificate, X509Certificate2Collection? Anchors);

@@ -5,22 +5,6 @@ using System.Text.Json.Nodes;
 
 namespace OrleansTwoPc.Cli;
 
-/// <summary>The process exit codes; scripts rely on them.</summary>
-internal static class ExitCodes
-{
-    /// <summary>Committed, a query answered, or an operator action done.</summary>
-    public const int Success = 0;
-
-    /// <summary>
-    /// Bad input, conflict, expired request, unreachable cluster, unknown outcome, refused operator action: nothing
-    /// definite is known to have happened.
-    /// </summary>
-    public const int Error = 1;
-
-    /// <summary>A definite abort: nothing changed anywhere.</summary>
-    public const int Aborted = 2;
-}
-
 /// <summary>
 /// Renders results and errors, as text (answers on stdout, errors on stderr) or with <c>--json</c> as exactly one
 /// JSON object on stdout, and picks the exit code. <paramref name="stdout"/> and <paramref name="stderr"/> are the

@@ -7,7 +7,7 @@ namespace OrleansTwoPc.Client;
 /// and connection failures, retries with the same id until the outcome is definite or the deadline passes:
 /// at-least-once delivery on top of the coordinator's deduplication gives exactly-once execution.
 /// </summary>
-public sealed class TransactionClient
+public sealed class TransactionClient : ITransactionClient
 {
     private readonly IGrainFactory _grains;
     private readonly GrainReferences<ITransactionCoordinatorGrain> _coordinators;
@@ -22,6 +22,9 @@ public sealed class TransactionClient
         _options.Validate();
         _time = time ?? TimeProvider.System;
     }
+
+    /// <summary>The cluster this client calls, for a kind's own queries (e.g. <see cref="ShippedKindQueries.GetBalanceAsync"/>).</summary>
+    public IGrainFactory Grains => _grains;
 
     /// <summary>Called before each retry with the attempt number (from 2) and the error that caused it.</summary>
     public event Action<int, Exception>? Retrying;
@@ -53,20 +56,6 @@ public sealed class TransactionClient
         RequestValidator.ValidateId(operationId, "operationId");
         var coordinator = _coordinators.Get(operationId);
         return RetryAsync(operationId, coordinator.GetStatus, cancellationToken);
-    }
-
-    /// <summary>The committed balance of a ledger account.</summary>
-    public Task<long> GetBalanceAsync(string account)
-    {
-        RequestValidator.ValidateId(account, "account");
-        return _grains.GetGrain<ILedgerGrain>(account).GetBalance();
-    }
-
-    /// <summary>The committed stock level of an inventory item.</summary>
-    public Task<long> GetStockAsync(string item)
-    {
-        RequestValidator.ValidateId(item, "item");
-        return _grains.GetGrain<IInventoryGrain>(item).GetStock();
     }
 
     /// <summary>

@@ -52,30 +52,3 @@ public sealed record TransactionRequest
 
     public override string ToString() => string.Join(", ", Operations);
 }
-
-/// <summary>The participant kinds shipped with the service.</summary>
-public static class ParticipantKinds
-{
-    /// <summary>Account ledger: a balance that never goes negative.</summary>
-    public const string Ledger = "ledger";
-
-    /// <summary>Inventory item: a stock level that never goes negative and never exceeds its capacity.</summary>
-    public const string Inventory = "inventory";
-}
-
-/// <summary>Actions of the <see cref="ParticipantKinds.Ledger"/> kind.</summary>
-public static class LedgerActions
-{
-    public const string Credit = "credit";
-    public const string Debit = "debit";
-}
-
-/// <summary>Actions of the <see cref="ParticipantKinds.Inventory"/> kind.</summary>
-public static class InventoryActions
-{
-    /// <summary>Adds items to stock, up to the item's capacity.</summary>
-    public const string Restock = "restock";
-
-    /// <summary>Takes items out of stock for an order; fails when stock is short.</summary>
-    public const string Reserve = "reserve";
-}

@@ -6,7 +6,7 @@ using Orleans.Concurrency;
 using Orleans.Placement;
 using OrleansTwoPc.Diagnostics;
 using OrleansTwoPc.Faults;
-using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Configuration;
 using OrleansTwoPc.Recovery;
 using OrleansTwoPc.Protocol;
 

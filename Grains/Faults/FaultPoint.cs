@@ -4,7 +4,7 @@ namespace OrleansTwoPc.Faults;
 /// Named points in the protocol where a test can crash a silo or stall a grain. Each is hit right after the step's
 /// durable write, before the step's next message, which is where a crash is most instructive.
 /// </summary>
-public enum FaultPoint
+internal enum FaultPoint
 {
     /// <summary>Coordinator: the Preparing record is durable; no prepare has been sent.</summary>
     CoordinatorRecordWritten,
@@ -23,21 +23,4 @@ public enum FaultPoint
 
     /// <summary>Coordinator: Completed is durable.</summary>
     CompletionRecorded,
-}
-
-/// <summary>
-/// Called at every <see cref="FaultPoint"/>. The default does nothing and completes synchronously, so production pays
-/// one interface call per point. Tests register an injector that signals and blocks, or throws.
-/// </summary>
-public interface IFaultInjector
-{
-    ValueTask AtAsync(FaultPoint point, string operationId);
-}
-
-/// <summary>The production injector: no faults.</summary>
-public sealed class NoFaults : IFaultInjector
-{
-    public static readonly NoFaults Instance = new();
-
-    public ValueTask AtAsync(FaultPoint point, string operationId) => ValueTask.CompletedTask;
 }

@@ -4,7 +4,7 @@ using Orleans.Concurrency;
 using Orleans.Serialization;
 using OrleansTwoPc.Diagnostics;
 using OrleansTwoPc.Faults;
-using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Configuration;
 using OrleansTwoPc.Protocol;
 
 namespace OrleansTwoPc.Participants;
@@ -110,7 +110,8 @@ public abstract class ParticipantGrain<TValue> : Grain, IParticipantGrain, IPart
         {
             Kind = _rules.Kind,
             Key = this.GetPrimaryKeyString(),
-            Value = state.Value?.ToString() ?? "",
+            Value = Describe(state.Value),
+            ValueJson = Json(state.Value),
             Prepared = state.Prepared.OrderBy(p => p.Value.PreparedAt)
                 .Select(p => new PreparedEntry(p.Key, p.Value.Epoch, p.Value.Operation, p.Value.PreparedAt)).ToList(),
             Ended = includeTrail
@@ -119,6 +120,22 @@ public abstract class ParticipantGrain<TValue> : Grain, IParticipantGrain, IPart
                 : [],
             EndedCount = state.Ended.Count,
         });
+    }
+
+    // A kind's own description when its value type has one; else JSON, never just the type's name.
+    private static string Describe(TValue value) =>
+        value is null ? "" : value.GetType().GetMethod(nameof(ToString), Type.EmptyTypes)?.DeclaringType == typeof(object) ? Json(value) : value.ToString() ?? "";
+
+    private static string Json(TValue value)
+    {
+        try
+        {
+            return System.Text.Json.JsonSerializer.Serialize(value);
+        }
+        catch (NotSupportedException)
+        {
+            return "null";
+        }
     }
 
     /// <summary>Reads the committed value; for the kind's query methods.</summary>

@@ -1,28 +1,10 @@
 using Microsoft.Extensions.Logging;
 using OrleansTwoPc.Diagnostics;
 using OrleansTwoPc.Faults;
-using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Configuration;
 using OrleansTwoPc.Recovery;
 
 namespace OrleansTwoPc.Protocol;
-
-/// <summary>What a coordinator needs from its surroundings; the grain builds one per silo, tests build their own.</summary>
-/// <param name="Participants">Resolves a participant's grain reference.</param>
-/// <param name="Options">Timing and limits.</param>
-/// <param name="Kinds">The kinds this cluster hosts and their actions, for validation.</param>
-public sealed record CoordinatorServices(
-    Func<ParticipantId, IParticipantGrain> Participants,
-    TwoPcOptions Options,
-    IReadOnlyDictionary<string, IReadOnlySet<string>> Kinds,
-    TimeProvider Time,
-    ILogger Logger)
-{
-    public IFaultInjector Faults { get; init; } = NoFaults.Instance;
-
-    public IRecoveryRegistry Registry { get; init; } = NoRecoveryRegistry.Instance;
-
-    public TwoPcInstruments Instruments { get; init; } = TwoPcInstruments.Unobserved;
-}
 
 /// <summary>
 /// The coordinator side of two-phase commit with presumed abort, for one operation id, as a plain class.
@@ -254,12 +236,12 @@ public sealed partial class CoordinatorProtocol(
         try
         {
             var vote = await participants(operation.Participant).Prepare(operationId, record.Epoch, record.CreatedAt, operation)
-                .WaitAsync(options.PrepareTimeout, time, stopping);
+                .WaitAsync(options.ParticipantCallTimeout, time, stopping);
             return (vote, true);
         }
         catch (TimeoutException)
         {
-            return (Vote.No(AbortCodes.PrepareTimeout, $"{operation.Participant} did not vote within {options.PrepareTimeout.TotalSeconds:0.###} s"), false);
+            return (Vote.No(AbortCodes.PrepareTimeout, $"{operation.Participant} did not vote within {options.ParticipantCallTimeout.TotalSeconds:0.###} s"), false);
         }
         catch (Exception ex) when (!stopping.IsCancellationRequested)
         {
@@ -312,7 +294,7 @@ public sealed partial class CoordinatorProtocol(
         try
         {
             vote = await participants(operation.Participant).CommitOnePhase(operationId, record.Epoch, record.CreatedAt, operation)
-                .WaitAsync(options.PrepareTimeout, time, stopping);
+                .WaitAsync(options.ParticipantCallTimeout, time, stopping);
         }
         catch (Exception ex) when (!stopping.IsCancellationRequested)
         {
@@ -430,7 +412,7 @@ public sealed partial class CoordinatorProtocol(
         {
             try
             {
-                return await send(participants(participant)).WaitAsync(options.PrepareTimeout, time, stopping);
+                return await send(participants(participant)).WaitAsync(options.ParticipantCallTimeout, time, stopping);
             }
             catch (Exception ex) when (!stopping.IsCancellationRequested && ex is not ProtocolInvariantException)
             {

@@ -1,26 +1,10 @@
 namespace OrleansTwoPc.Protocol;
 
 /// <summary>
-/// A protocol invariant did not hold: a bug or corrupted storage, never bad input. Kept on in production, because
-/// continuing after a broken invariant is how a transaction gets torn.
+/// Asserts a participant kind's or the protocol's invariants. Use it in <see cref="ParticipantRules{TValue}.CheckInvariants"/>:
+/// a broken invariant stops the transition instead of persisting a torn value.
 /// </summary>
-[GenerateSerializer, Alias("twopc.invariant-violation")]
-public sealed class ProtocolInvariantException : Exception
-{
-    public ProtocolInvariantException(string message) : base(message)
-    {
-    }
-
-    public ProtocolInvariantException() : this("protocol invariant violated")
-    {
-    }
-
-    public ProtocolInvariantException(string message, Exception innerException) : base(message, innerException)
-    {
-    }
-}
-
-internal static class Invariant
+public static class Invariant
 {
     /// <summary>Throws <see cref="ProtocolInvariantException"/> when <paramref name="condition"/> is false.</summary>
     public static void That(bool condition, string because)

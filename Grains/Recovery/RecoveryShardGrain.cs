@@ -1,16 +1,10 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
-using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Configuration;
 using OrleansTwoPc.Protocol;
 
 namespace OrleansTwoPc.Recovery;
-
-[GenerateSerializer, Alias("twopc.recovery-shard")]
-public sealed class RecoveryShardState
-{
-    [Id(0)] public Dictionary<string, DateTimeOffset> Pending { get; set; } = new(StringComparer.Ordinal);
-}
 
 /// <summary>
 /// One shard of the recovery registry. Reentrant with group commit: registrations of many concurrent transactions

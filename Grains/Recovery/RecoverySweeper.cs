@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Configuration;
+using OrleansTwoPc.Scheduling;
 
 namespace OrleansTwoPc.Recovery;
 
@@ -62,20 +63,4 @@ internal sealed partial class RecoverySweeper(
 
     [LoggerMessage(EventId = 310, Level = LogLevel.Warning, Message = "Recovery sweep failed; retrying next interval")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);
-}
-
-/// <summary>Maps an operation id to its recovery shard.</summary>
-public static class RecoveryShards
-{
-    /// <summary>A stable hash (FNV-1a) of the id: string.GetHashCode differs between processes.</summary>
-    public static int Of(string operationId, int shards)
-    {
-        var hash = 2166136261u;
-        foreach (var c in operationId)
-        {
-            hash = (hash ^ c) * 16777619u;
-        }
-
-        return (int)(hash % (uint)shards);
-    }
 }

@@ -3,7 +3,8 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using OrleansTwoPc.Coordinator;
 using OrleansTwoPc.Diagnostics;
-using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Configuration;
+using OrleansTwoPc.Scheduling;
 using OrleansTwoPc.Storage;
 
 namespace OrleansTwoPc.Retention;

@@ -7,26 +7,6 @@ using Microsoft.Extensions.Logging;
 namespace OrleansTwoPc.Storage;
 
 /// <summary>
-/// One grain-state row write: the parameters of the provider's <c>WriteToStorageKey</c> query, and the caller waiting
-/// for it. <see cref="Version"/> is the version the writer last saw (null: it expects no row). Versions are 32-bit on
-/// purpose: reads go through Orleans' ADO.NET provider, which parses ETags with <c>int.Parse</c> and reads versions with
-/// <c>Convert.ToInt32</c>, so the write queries wrap a version past <see cref="int.MaxValue"/> to 1 (Sql/*.sql).
-/// </summary>
-internal sealed class RowWrite(int grainIdHash, int grainTypeHash, string grainType, string key, string serviceId, int? version, byte[] payload)
-{
-    public int GrainIdHash { get; } = grainIdHash;
-    public int GrainTypeHash { get; } = grainTypeHash;
-    public string GrainType { get; } = grainType;
-    public string Key { get; } = key;
-    public string ServiceId { get; } = serviceId;
-    public int? Version { get; } = version;
-    public byte[] Payload { get; } = payload;
-
-    /// <summary>Completes with the row's new version once the write is durable, or null: the version did not match.</summary>
-    public TaskCompletionSource<int?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-}
-
-/// <summary>
 /// Group commit across grains. A database makes a commit durable with one log flush (an fsync on SQLite; a WAL
 /// flush on PostgreSQL), and that flush, not the row, is what a grain-state write costs. Writes queue here; each
 /// lane takes everything queued (up to <c>maxBatch</c>) and runs it as one database transaction: every row through
@@ -406,7 +386,7 @@ internal sealed partial class WriteBatcher : IAsyncDisposable
     /// <summary>A statement of a batch failed and its transaction was rolled back: nothing in it landed.</summary>
     private sealed class StatementFailedException(Exception inner) : Exception("a statement of a write batch failed", inner);
 
-    [LoggerMessage(EventId = 210, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 220, Level = LogLevel.Warning,
         Message = "A write in a batch of {Count} failed; the batch was rolled back and its writes run one by one")]
     private static partial void LogBatchSplit(ILogger logger, int count, Exception exception);
 }

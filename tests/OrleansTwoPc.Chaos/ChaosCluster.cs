@@ -4,7 +4,12 @@ using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.TestingHost;
 using OrleansTwoPc.Faults;
+using OrleansTwoPc.Configuration;
 using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Scheduling;
+using OrleansTwoPc.Silo;
+using OrleansTwoPc.Storage.PostgreSql;
+using OrleansTwoPc.Storage.Sqlite;
 
 namespace OrleansTwoPc.Chaos;
 
@@ -48,7 +53,7 @@ public sealed class ChaosCluster : IAsyncDisposable
             ["TwoPc:Storage:DataDirectory"] = folder,
             // With the trail the checker audits every id at every participant; without it, values against statuses.
             ["TwoPc:KeepParticipantTrail"] = keepTrail ? "true" : "false",
-            ["TwoPc:PrepareTimeout"] = ProtocolTimeout.ToString(),
+            ["TwoPc:ParticipantCallTimeout"] = ProtocolTimeout.ToString(),
             ["TwoPc:DecisionTimeout"] = ProtocolTimeout.ToString(),
             ["TwoPc:RecoveryInterval"] = "00:00:02",
             // Phase-2 resends back off to at most this, so a participant back from a kill hears its decision soon.
@@ -64,7 +69,7 @@ public sealed class ChaosCluster : IAsyncDisposable
         {
             // Before AddTwoPc, which only adds its no-fault policy if none is registered.
             silo.Services.AddSingleton<IStorageFaultPolicy>(faults);
-            silo.AddTwoPc(configuration);
+            silo.AddTwoPcAsHosted(configuration);
             SlowStorage.Wrap(silo.Services, faults);
             silo.Services.AddSingleton(pauses);
             silo.Services.AddSingleton(sp => pauses.For(sp));

@@ -62,7 +62,7 @@ public sealed class ChaosStorageFaults(int seed, double rate, double slowRate = 
         return TimeSpan.FromMilliseconds(5 + (length * 95));
     }
 
-    public StorageFault NextWrite(string grainType, GrainId grainId)
+    StorageFault IStorageFaultPolicy.NextWrite(string grainType, GrainId grainId)
     {
         Interlocked.Increment(ref _writes);
         if (!_armed)

@@ -1,5 +1,10 @@
 using Orleans.Placement;
+using OrleansTwoPc.Configuration;
 using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Scheduling;
+using OrleansTwoPc.Silo;
+using OrleansTwoPc.Storage.PostgreSql;
+using OrleansTwoPc.Storage.Sqlite;
 
 namespace OrleansTwoPc.Benchmark.Baseline;
 

@@ -8,7 +8,12 @@ using Orleans.TestingHost;
 using OrleansTwoPc.Benchmark.Probes;
 using OrleansTwoPc.Coordinator;
 using OrleansTwoPc.Faults;
+using OrleansTwoPc.Configuration;
 using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Scheduling;
+using OrleansTwoPc.Silo;
+using OrleansTwoPc.Storage.PostgreSql;
+using OrleansTwoPc.Storage.Sqlite;
 
 namespace OrleansTwoPc.Benchmark.Cluster;
 
@@ -49,7 +54,7 @@ public sealed class BenchCluster : IAsyncDisposable
             // Before AddTwoPc, which adds its no-op hooks only when none are registered.
             silo.Services.AddSingleton<IFaultInjector>(probe);
             silo.Services.AddSingleton<IStorageFaultPolicy>(probe);
-            silo.AddTwoPc(configuration);
+            silo.AddTwoPcAsHosted(configuration);
             silo.UseTransactions();
             target.AddOrleansTxStorage(silo, orleansTxWrites);
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ResponseTimeout);

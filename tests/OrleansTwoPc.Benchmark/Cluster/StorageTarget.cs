@@ -46,12 +46,7 @@ public sealed class StorageTarget : IDisposable
             {
                 throw new UsageException(
                     $"--storage postgres needs the environment variable {PostgresVariable} set to an Npgsql connection string, " +
-                    "e.g. Host=127.0.0.1;Port=5432;Username=twopc;Password=...;Database=twopc (the database must exist; the schema is installed by AddTwoPc).");
-            }
-
-            if (!Enum.TryParse<Hosting.StorageProvider>("Postgres", ignoreCase: true, out _))
-            {
-                throw new UsageException("--storage postgres: this build of OrleansTwoPc has no PostgreSQL storage provider (TwoPc:Storage:Provider=Postgres) yet.");
+                    "e.g. Host=127.0.0.1;Port=5432;Username=twopc;Password=...;Database=twopc (the database must exist; the schema is installed by the silo host's storage settings).");
             }
         }
     }

@@ -29,7 +29,7 @@ public sealed class PhaseProbe : IFaultInjector, IStorageFaultPolicy
         set => _timing = value;
     }
 
-    public ValueTask AtAsync(FaultPoint point, string operationId)
+    ValueTask IFaultInjector.AtAsync(FaultPoint point, string operationId)
     {
         if (_timing)
         {
@@ -39,7 +39,7 @@ public sealed class PhaseProbe : IFaultInjector, IStorageFaultPolicy
         return ValueTask.CompletedTask;
     }
 
-    public StorageFault NextWrite(string grainType, GrainId grainId)
+    StorageFault IStorageFaultPolicy.NextWrite(string grainType, GrainId grainId)
     {
         // AddTwoPc's decorator passes the grain state name here ("coordinator", "ledger", ...).
         var index = Array.IndexOf(CountedStates, grainType);

@@ -3,7 +3,12 @@ using OrleansTwoPc.Benchmark.Cluster;
 using OrleansTwoPc.Benchmark.Probes;
 using OrleansTwoPc.Benchmark.Workloads;
 using OrleansTwoPc.Client;
+using OrleansTwoPc.Configuration;
 using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Scheduling;
+using OrleansTwoPc.Silo;
+using OrleansTwoPc.Storage.PostgreSql;
+using OrleansTwoPc.Storage.Sqlite;
 using OrleansTwoPc.Participants;
 using OrleansTwoPc.Protocol;
 

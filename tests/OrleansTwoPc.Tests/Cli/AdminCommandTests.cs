@@ -1,3 +1,4 @@
+using OrleansTwoPc.Client;
 using System.Text.Json.Nodes;
 using OrleansTwoPc.Faults;
 
@@ -193,7 +194,7 @@ public sealed class AdminCommandTests(CliClusterFixture fixture)
         var outcome = await execute;
         Assert.Equal(AbortCodes.OperatorAbort, outcome.Reason?.Code);
         await WaitCompletedAsync(op);
-        Assert.Equal(100, await fixture.Transactions.GetBalanceAsync(alice));
+        Assert.Equal(100, await fixture.Transactions.Grains.GetBalanceAsync(alice));
         Assert.Contains("held=0", (await Cli("participant", "ledger", alice)).Out, StringComparison.Ordinal);
     }
 

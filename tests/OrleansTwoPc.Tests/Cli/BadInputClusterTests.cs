@@ -133,7 +133,7 @@ public sealed class BadInputClusterTests(CliClusterFixture fixture) : IDisposabl
         Assert.Equal("", run.Stdout);
         var json = (await Cli("--json", "transfer", "--from", alice, "--to", bob, "--amount", "31", "--op-id", op)).Exits(1);
         Assert.Equal($$$"""{"error":{"type":"operation-conflict","operationId":"{{{op}}}","message":"operation id '{{{op}}}' was already used with a different request; nothing was changed"}}""", json.Out);
-        Assert.Equal(70, await fixture.Transactions.GetBalanceAsync(alice));
+        Assert.Equal(70, await fixture.Transactions.Grains.GetBalanceAsync(alice));
         var error = await Assert.ThrowsAsync<OperationConflictException>(() =>
             fixture.Transactions.ExecuteAsync(op, TransactionRequest.Transfer(alice, bob, 31).Dated()));
         Assert.Equal(op, error.OperationId);

@@ -8,7 +8,12 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OrleansTwoPc.Client;
 using OrleansTwoPc.Faults;
+using OrleansTwoPc.Configuration;
 using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Scheduling;
+using OrleansTwoPc.Silo;
+using OrleansTwoPc.Storage.PostgreSql;
+using OrleansTwoPc.Storage.Sqlite;
 
 namespace OrleansTwoPc.Tests.Cli;
 
@@ -23,7 +28,7 @@ public sealed class CliClusterFixture : IAsyncLifetime
 {
     private IHost? _silo;
 
-    public StallPoints Stalls { get; } = new();
+    internal StallPoints Stalls { get; } = new();
 
     /// <summary>The silo's own client, for arranging and checking state without the CLI.</summary>
     public IClusterClient Client => _silo?.Services.GetRequiredService<IClusterClient>() ?? throw new InvalidOperationException("not started");
@@ -38,7 +43,7 @@ public sealed class CliClusterFixture : IAsyncLifetime
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["TwoPc:Storage:Provider"] = "Memory",
-            ["TwoPc:PrepareTimeout"] = "00:00:03",
+            ["TwoPc:ParticipantCallTimeout"] = "00:00:03",
             ["TwoPc:MaxPreparedPerParticipant"] = "1",
             // The admin tests show participants' trails of ended operations (the audit setting).
             ["TwoPc:KeepParticipantTrail"] = "true",
@@ -50,7 +55,7 @@ public sealed class CliClusterFixture : IAsyncLifetime
         {
             silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: "orleanstwopc", clusterId: "orleanstwopc");
             silo.Services.AddSingleton<IFaultInjector>(Stalls);
-            silo.AddTwoPc(configuration);
+            silo.AddTwoPcAsHosted(configuration);
             // An operator abort of a stalled transaction: let the stalled driver go on once the abort has been noted.
             silo.AddIncomingGrainCallFilter(async context =>
             {
@@ -95,7 +100,7 @@ public sealed class CliClusterFixture : IAsyncLifetime
 /// Holds a chosen operation at a chosen <see cref="FaultPoint"/> until released: the coordinator (or participant) there
 /// simply waits, leaving exactly the durable state that point describes.
 /// </summary>
-public sealed class StallPoints : IFaultInjector
+internal sealed class StallPoints : IFaultInjector
 {
     private readonly ConcurrentDictionary<string, Stall> _stalls = new(StringComparer.Ordinal);
 

@@ -8,7 +8,7 @@ namespace OrleansTwoPc.Tests.Cluster;
 /// the grain there stops and the test learns which silo it is on; the test then kills a silo and, if the stopped grain
 /// survived, releases it.
 /// </summary>
-public sealed class FaultPlan
+internal sealed class FaultPlan
 {
     private readonly TaskCompletionSource<SiloAddress> _hit = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -36,7 +36,7 @@ public sealed class FaultPlan
 }
 
 /// <summary>The per-silo injector that consults the shared plan.</summary>
-public sealed class PlannedFaults(FaultPlan plan, ILocalSiloDetails silo) : IFaultInjector
+internal sealed class PlannedFaults(FaultPlan plan, ILocalSiloDetails silo) : IFaultInjector
 {
     public ValueTask AtAsync(FaultPoint point, string operationId) =>
         new(plan.AtAsync(point, operationId, silo.SiloAddress));

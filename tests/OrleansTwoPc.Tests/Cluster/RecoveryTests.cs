@@ -39,10 +39,11 @@ public sealed class RecoveryTests
     }
 
     [Theory]
-    [InlineData(FaultPoint.DecisionWritten, TransactionStatus.Committed)]
-    [InlineData(FaultPoint.PrepareWritten, TransactionStatus.Aborted)]
-    public async Task After_a_whole_cluster_restart_the_sweep_resolves_every_prepared_record(FaultPoint point, TransactionStatus expected)
+    [InlineData(nameof(FaultPoint.DecisionWritten), TransactionStatus.Committed)]
+    [InlineData(nameof(FaultPoint.PrepareWritten), TransactionStatus.Aborted)]
+    public async Task After_a_whole_cluster_restart_the_sweep_resolves_every_prepared_record(string pointName, TransactionStatus expected)
     {
+        var point = Enum.Parse<FaultPoint>(pointName);
         using var folder = new TempFolder();
         var plan = new FaultPlan { Point = point, OperationId = "stranded" };
         var first = await TwoPcCluster.StartAsync(2, folder.Path, configureSilo: silo =>

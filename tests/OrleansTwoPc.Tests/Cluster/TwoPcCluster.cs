@@ -5,7 +5,12 @@ using Orleans.Configuration;
 using Orleans.Runtime;
 using Orleans.TestingHost;
 using OrleansTwoPc.Client;
+using OrleansTwoPc.Configuration;
 using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Scheduling;
+using OrleansTwoPc.Silo;
+using OrleansTwoPc.Storage.PostgreSql;
+using OrleansTwoPc.Storage.Sqlite;
 
 namespace OrleansTwoPc.Tests.Cluster;
 
@@ -32,7 +37,7 @@ public sealed class TwoPcCluster : IAsyncDisposable
         {
             ["TwoPc:Storage:Provider"] = sqliteFolder is null ? "Memory" : "Sqlite",
             ["TwoPc:Storage:DataDirectory"] = sqliteFolder ?? "",
-            ["TwoPc:PrepareTimeout"] = "00:00:03",
+            ["TwoPc:ParticipantCallTimeout"] = "00:00:03",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -49,7 +54,7 @@ public sealed class TwoPcCluster : IAsyncDisposable
             // Random placement: the default (resource-optimized) may put every new grain on the least busy silo of a
             // loaded machine, and the crash tests need grains spread over silos.
             silo.Services.AddSingleton<PlacementStrategy, RandomPlacement>();
-            silo.AddTwoPc(configuration);
+            silo.AddTwoPcAsHosted(configuration);
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
             silo.Configure<ClusterMembershipOptions>(o =>
             {

@@ -2,6 +2,7 @@ using System.Data;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using OrleansTwoPc.Storage;
+using OrleansTwoPc.Storage.PostgreSql;
 
 namespace OrleansTwoPc.Tests.Postgres;
 

@@ -1,6 +1,11 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using OrleansTwoPc.Configuration;
 using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Scheduling;
+using OrleansTwoPc.Silo;
+using OrleansTwoPc.Storage.PostgreSql;
+using OrleansTwoPc.Storage.Sqlite;
 using OrleansTwoPc.Protocol;
 using Xunit;
 
@@ -401,7 +406,7 @@ public class CoordinatorProtocolTests
     [Fact]
     public async Task One_phase_timeout_aborts_and_fences_the_late_commit()
     {
-        _options.PrepareTimeout = TimeSpan.FromSeconds(1);
+        _options.ParticipantCallTimeout = TimeSpan.FromSeconds(1);
         var alice = Account("alice", 100);
         var late = new TaskCompletionSource();
         alice.CommitOnePhaseGate = late.Task;
@@ -409,7 +414,7 @@ public class CoordinatorProtocolTests
 
         var execute = protocol.ExecuteAsync(TransactionRequest.Deposit("alice", 25).Dated(Created));
         Assert.False(execute.IsCompleted);
-        _time.Advance(_options.PrepareTimeout);
+        _time.Advance(_options.ParticipantCallTimeout);
         var outcome = await execute.Within();
 
         Assert.Equal(TransactionStatus.Aborted, outcome.Status);
@@ -425,7 +430,7 @@ public class CoordinatorProtocolTests
     [Fact]
     public async Task Prepare_timeout_aborts_with_prepare_timeout_and_releases_the_participants_that_voted_yes()
     {
-        _options.PrepareTimeout = TimeSpan.FromSeconds(1);
+        _options.ParticipantCallTimeout = TimeSpan.FromSeconds(1);
         var alice = Account("alice", 100);
         var bob = Account("bob", 0);
         alice.PrepareGate = new TaskCompletionSource().Task; // never votes
@@ -460,7 +465,7 @@ public class CoordinatorProtocolTests
     [Fact]
     public async Task Prepare_timeout_sends_an_abort_to_the_late_participant_so_its_late_prepare_is_fenced()
     {
-        _options.PrepareTimeout = TimeSpan.FromSeconds(1);
+        _options.ParticipantCallTimeout = TimeSpan.FromSeconds(1);
         var alice = Account("alice", 100);
         var bob = Account("bob", 0);
         var late = new TaskCompletionSource();
@@ -468,7 +473,7 @@ public class CoordinatorProtocolTests
         var protocol = NewProtocol();
 
         var execute = protocol.ExecuteAsync(Transfer(30));
-        _time.Advance(_options.PrepareTimeout);
+        _time.Advance(_options.ParticipantCallTimeout);
         Assert.Equal(AbortCodes.PrepareTimeout, (await execute.Within()).Reason?.Code);
         await protocol.Driver!.Within();
         late.SetResult(); // alice's prepare finally runs

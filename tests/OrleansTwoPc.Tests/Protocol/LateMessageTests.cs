@@ -1,6 +1,11 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using OrleansTwoPc.Configuration;
 using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Scheduling;
+using OrleansTwoPc.Silo;
+using OrleansTwoPc.Storage.PostgreSql;
+using OrleansTwoPc.Storage.Sqlite;
 using OrleansTwoPc.Participants;
 using OrleansTwoPc.Protocol;
 using Xunit;
@@ -19,7 +24,7 @@ public class LateMessageTests
     private const string Op = "late-1";
 
     private readonly FakeTimeProvider _time = Wait.NewClock();
-    private readonly TwoPcOptions _options = new() { PrepareTimeout = TimeSpan.FromSeconds(1) };
+    private readonly TwoPcOptions _options = new() { ParticipantCallTimeout = TimeSpan.FromSeconds(1) };
     private readonly FakeWrite _store = new();
     private readonly Dictionary<ParticipantId, FakeParticipant> _participants = [];
 
@@ -47,7 +52,7 @@ public class LateMessageTests
         var coordinator = Coordinator();
 
         var execute = coordinator.ExecuteAsync(Deposit(25));
-        _time.Advance(_options.PrepareTimeout);
+        _time.Advance(_options.ParticipantCallTimeout);
         var outcome = await execute.Within();
         await coordinator.Driver!.Within();
         Assert.Equal(TransactionStatus.Aborted, outcome.Status);
@@ -84,7 +89,7 @@ public class LateMessageTests
         var coordinator = Coordinator();
 
         var execute = coordinator.ExecuteAsync(TransactionRequest.Transfer("alice", "bob", 30) with { CreatedAt = _time.GetUtcNow() });
-        _time.Advance(_options.PrepareTimeout);
+        _time.Advance(_options.ParticipantCallTimeout);
         Assert.Equal(TransactionStatus.Aborted, (await execute.Within()).Status);
         await coordinator.Driver!.Within();
 

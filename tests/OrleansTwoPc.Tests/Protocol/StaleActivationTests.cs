@@ -1,6 +1,11 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using OrleansTwoPc.Configuration;
 using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Scheduling;
+using OrleansTwoPc.Silo;
+using OrleansTwoPc.Storage.PostgreSql;
+using OrleansTwoPc.Storage.Sqlite;
 using OrleansTwoPc.Participants;
 using OrleansTwoPc.Protocol;
 using Xunit;
@@ -22,7 +27,7 @@ public class StaleActivationTests
     private readonly FakeTimeProvider _time = Wait.NewClock();
     // The prepare timeout outlasts the decision timeout here, so the live coordinator is still waiting for bob's vote
     // when alice's decision becomes overdue.
-    private readonly TwoPcOptions _options = new() { PrepareTimeout = TimeSpan.FromMinutes(1) };
+    private readonly TwoPcOptions _options = new() { ParticipantCallTimeout = TimeSpan.FromMinutes(1) };
 
     private static ParticipantOperation Debit(long amount) => new(ParticipantKinds.Ledger, "alice", LedgerActions.Debit, amount);
 

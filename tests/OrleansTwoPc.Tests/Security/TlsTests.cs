@@ -8,8 +8,13 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using OrleansTwoPc.Cli;
+using OrleansTwoPc.Configuration;
+using OrleansTwoPc.Client;
 using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Scheduling;
 using OrleansTwoPc.Silo;
+using OrleansTwoPc.Storage.PostgreSql;
+using OrleansTwoPc.Storage.Sqlite;
 
 using OrleansTwoPc.Tests.Cluster;
 
@@ -72,7 +77,7 @@ public sealed class TlsClusterFixture : IAsyncLifetime
             builder.UseOrleans(silo => silo
                 .UseLocalhostClustering(FreePort(), FreePort(), new IPEndPoint(IPAddress.Loopback, primarySiloPort), ClusterId, ClusterId)
                 .UseTwoPcTls(configuration)
-                .AddTwoPc(configuration));
+                .AddTwoPcAsHosted(configuration));
             var host = builder.Build();
             _silos.Add(host);
             await host.StartAsync();
@@ -132,8 +137,8 @@ public sealed class TlsTests(TlsClusterFixture fixture) : IClassFixture<TlsClust
         Assert.Equal(TransactionStatus.Committed, deposit.Status);
         Assert.Equal(TransactionStatus.Committed, transfer.Status);
         await connection.Transactions.WaitCompletedAsync("tls-t-" + suffix); // answered before phase 2 reached both accounts
-        Assert.Equal(70, await connection.Transactions.GetBalanceAsync("alice-" + suffix));
-        Assert.Equal(30, await connection.Transactions.GetBalanceAsync("bob-" + suffix));
+        Assert.Equal(70, await connection.Transactions.Grains.GetBalanceAsync("alice-" + suffix));
+        Assert.Equal(30, await connection.Transactions.Grains.GetBalanceAsync("bob-" + suffix));
     }
 
     [Fact]

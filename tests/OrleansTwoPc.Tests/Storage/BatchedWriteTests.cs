@@ -1,5 +1,10 @@
 using Orleans.Storage;
+using OrleansTwoPc.Configuration;
 using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Scheduling;
+using OrleansTwoPc.Silo;
+using OrleansTwoPc.Storage.PostgreSql;
+using OrleansTwoPc.Storage.Sqlite;
 using OrleansTwoPc.Storage;
 using OrleansTwoPc.Tests.Cluster;
 using OrleansTwoPc.Tests.Postgres;

@@ -4,8 +4,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Orleans.Configuration;
+using OrleansTwoPc.Configuration;
 using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Scheduling;
 using OrleansTwoPc.Silo;
+using OrleansTwoPc.Storage.PostgreSql;
+using OrleansTwoPc.Storage.Sqlite;
 using OrleansTwoPc.Storage;
 using OrleansTwoPc.Tests.Cluster;
 using OrleansTwoPc.Tests.Postgres;
@@ -82,7 +86,7 @@ public sealed class SessionDurabilityTests
     private static IEnumerable<(string Who, Func<Task<DbConnection>> Open)> Connections(TwoPcCluster cluster, Func<Task<DbConnection>> open)
     {
         var services = cluster.Inner.Silos[0].ServiceProvider;
-        var batcher = services.GetRequiredKeyedService<WriteBatcher.Lease>(TwoPcStorage.InnerName).Batcher;
+        var batcher = services.GetRequiredKeyedService<WriteBatcher.Lease>(AdoNetBackend.ProviderName).Batcher;
         var janitor = services.GetRequiredService<ExpiredRecordJanitor>();
         yield return ("provider", open);
         yield return ("batched writer", () => OpenAsync(batcher.NewConnection(), null));

@@ -2,7 +2,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Storage;
+using OrleansTwoPc.Configuration;
 using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Scheduling;
+using OrleansTwoPc.Silo;
+using OrleansTwoPc.Storage.PostgreSql;
+using OrleansTwoPc.Storage.Sqlite;
 using OrleansTwoPc.Storage;
 using OrleansTwoPc.Tests.Cluster;
 
@@ -14,10 +19,10 @@ internal sealed record StoragePaths(IGrainStorage Provider, BatchedWriteGrainSto
     public static StoragePaths Of(TwoPcCluster cluster, int silo)
     {
         var services = cluster.Inner.Silos[silo].ServiceProvider;
-        var provider = services.GetRequiredKeyedService<IGrainStorage>(TwoPcStorage.InnerName);
+        var provider = services.GetRequiredKeyedService<IGrainStorage>(AdoNetBackend.ProviderName);
         var options = ProviderOptions(cluster, silo);
-        var batcher = services.GetRequiredKeyedService<WriteBatcher.Lease>(TwoPcStorage.InnerName).Batcher;
-        var batched = new BatchedWriteGrainStorage(provider, batcher, TwoPcStorage.InnerName,
+        var batcher = services.GetRequiredKeyedService<WriteBatcher.Lease>(AdoNetBackend.ProviderName).Batcher;
+        var batched = new BatchedWriteGrainStorage(provider, batcher, AdoNetBackend.ProviderName,
             services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId, options.GrainStorageSerializer, options.HashPicker,
             offScheduler: true);
         return new StoragePaths(provider, batched, batcher);
@@ -25,7 +30,7 @@ internal sealed record StoragePaths(IGrainStorage Provider, BatchedWriteGrainSto
 
     /// <summary>The options Orleans' ADO.NET provider of a silo runs with.</summary>
     public static AdoNetGrainStorageOptions ProviderOptions(TwoPcCluster cluster, int silo) =>
-        cluster.Inner.Silos[silo].ServiceProvider.GetRequiredService<IOptionsMonitor<AdoNetGrainStorageOptions>>().Get(TwoPcStorage.InnerName);
+        cluster.Inner.Silos[silo].ServiceProvider.GetRequiredService<IOptionsMonitor<AdoNetGrainStorageOptions>>().Get(AdoNetBackend.ProviderName);
 
     public async Task<GrainState<string>> ReadAsync(string key)
     {
