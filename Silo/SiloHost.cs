@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Hosting;
 using Orleans.Dashboard;
 using OrleansTwoPc.Hosting;
@@ -91,6 +93,11 @@ public static class SiloHost
         }
 
         builder.AddTwoPcTelemetry(telemetry);
+        // Before Orleans' own hosted service (they start in order): a silo started while PostgreSQL is down waits for it.
+        var databaseWait = configuration.GetSection(DatabaseWaitOptions.Section).Get<DatabaseWaitOptions>() ?? new DatabaseWaitOptions();
+        databaseWait.Validate();
+        builder.Services.AddHostedService(sp => new DatabaseWait(storage, databaseWait, TimeProvider.System,
+            sp.GetRequiredService<ILogger<DatabaseWait>>()));
         builder.UseOrleans(silo =>
         {
             silo.UseTwoPcClustering(cluster, storage, membership)
