@@ -100,6 +100,8 @@ public static class SiloHost
             sp.GetRequiredService<ILogger<DatabaseWait>>()));
         builder.UseOrleans(silo =>
         {
+            // One trace per transaction: grain calls carry the caller's trace context to every silo they reach.
+            silo.AddActivityPropagation();
             silo.UseTwoPcClustering(cluster, storage, membership)
                 .UseTwoPcTls(configuration)
                 .AddTwoPc(configuration);
