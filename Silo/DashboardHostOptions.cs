@@ -13,8 +13,8 @@ public sealed class DashboardHostOptions
     /// <summary>Whether this silo serves the dashboard. One silo per cluster is enough: it shows all of them. Default false.</summary>
     public bool Enabled { get; set; }
 
-    /// <summary>The HTTP port on the loopback interface; distinct per silo on one host. Default 8080.</summary>
-    public int Port { get; set; } = 8080;
+    /// <summary>The HTTP port on the loopback interface; distinct per silo on one host. Default 8081 (8080 is the HTTP API's).</summary>
+    public int Port { get; set; } = 8081;
 
     /// <summary>How often the dashboard samples its counters. At least 1 second. Default 1 second.</summary>
     public TimeSpan CounterUpdateInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -1,15 +1,19 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Hosting;
 using Orleans.Dashboard;
+using OrleansTwoPc.Hosting;
+using OrleansTwoPc.Http;
 
 namespace OrleansTwoPc.Silo;
 
 /// <summary>
-/// Builds the silo process: configuration, clustering, the transaction service, and the optional features (TLS,
-/// telemetry export, dashboard). A plain generic host; an ASP.NET Core host only when the dashboard is on, so a silo
-/// without it opens no HTTP port at all.
+/// Builds the silo process: configuration, clustering, the transaction service, the HTTP API, and the optional
+/// features (TLS, telemetry export, dashboard). An ASP.NET Core host while the HTTP API or the dashboard is on (the API
+/// is, by default, on localhost:8080); a plain generic host, with no HTTP port at all, when both are off.
 /// </summary>
 public static class SiloHost
 {
@@ -17,7 +21,8 @@ public static class SiloHost
     /// Configuration: appsettings.json beside the executable, then ORLEANSTWOPC_-prefixed environment variables, then
     /// the command line (e.g. <c>--TwoPc:Cluster:GatewayPort=30001</c>).
     /// </summary>
-    /// <exception cref="SiloStartRefusedException">Another process listens on the silo's ports or has its SQLite data directory.</exception>
+    /// <exception cref="SiloStartRefusedException">Another process listens on the silo's ports or has its SQLite data
+    /// directory, or the HTTP API would listen off loopback with nobody able to authenticate.</exception>
     public static IHost Build(string[] args) => Build(args, configure: null);
 
     /// <inheritdoc cref="Build(string[])"/>
@@ -29,7 +34,8 @@ public static class SiloHost
         AddSources(generic.Configuration, args);
         var dashboard = generic.Configuration.GetSection(DashboardHostOptions.Section).Get<DashboardHostOptions>() ?? new DashboardHostOptions();
         dashboard.Validate();
-        if (!dashboard.Enabled)
+        var httpEnabled = generic.Configuration.GetSection(TwoPcHttpOptions.Section).Get<TwoPcHttpOptions>()?.Enabled ?? true;
+        if (!dashboard.Enabled && !httpEnabled)
         {
             Configure(generic, dashboard: null);
             configure?.Invoke(generic);
@@ -40,12 +46,32 @@ public static class SiloHost
         ((IDisposable)generic.Configuration).Dispose();
         var web = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         AddSources(web.Configuration, args);
-        Configure(web, dashboard);
-        // Loopback only (127.0.0.1 and ::1), whatever ASPNETCORE_URLS or --urls say.
-        web.WebHost.ConfigureKestrel(kestrel => kestrel.ListenLocalhost(dashboard.Port));
+        var http = httpEnabled ? SiloHttpApi.Add(web) : null;
+        Configure(web, dashboard.Enabled ? dashboard : null);
+        if (dashboard.Enabled)
+        {
+            if (http?.Port == dashboard.Port)
+            {
+                throw new ArgumentException($"{DashboardHostOptions.Section}:Port {dashboard.Port} is also the HTTP API's port ({TwoPcHttpOptions.Section}:Port)");
+            }
+
+            // Loopback only (127.0.0.1 and ::1), whatever ASPNETCORE_URLS or --urls say.
+            web.WebHost.ConfigureKestrel(kestrel => kestrel.ListenLocalhost(dashboard.Port));
+        }
+
         configure?.Invoke(web);
         var app = web.Build();
-        app.MapOrleansDashboard();
+        if (dashboard.Enabled)
+        {
+            // Its pages have no authentication: served on its own loopback port only, never on the API's.
+            app.MapOrleansDashboard().RequireHost($"*:{dashboard.Port}");
+        }
+
+        if (http is not null)
+        {
+            app.MapTwoPc();
+        }
+
         return SiloStartChecks.Guard(app);
     }
 
@@ -67,8 +93,15 @@ public static class SiloHost
         }
 
         builder.AddTwoPcTelemetry(telemetry);
+        // Before Orleans' own hosted service (they start in order): a silo started while PostgreSQL is down waits for it.
+        var databaseWait = configuration.GetSection(DatabaseWaitOptions.Section).Get<DatabaseWaitOptions>() ?? new DatabaseWaitOptions();
+        databaseWait.Validate();
+        builder.Services.AddHostedService(sp => new DatabaseWait(storage, databaseWait, TimeProvider.System,
+            sp.GetRequiredService<ILogger<DatabaseWait>>()));
         builder.UseOrleans(silo =>
         {
+            // One trace per transaction: grain calls carry the caller's trace context to every silo they reach.
+            silo.AddActivityPropagation();
             silo.UseTwoPcClustering(cluster, storage, membership)
                 .UseTwoPcTls(configuration)
                 .AddTwoPcAsHosted(configuration);

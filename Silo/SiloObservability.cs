@@ -53,7 +53,9 @@ public static partial class SiloObservability
             })
             .WithTracing(tracing =>
             {
-                tracing.AddSource(TwoPcInstruments.ActivitySource.Name)
+                // The service's phases and the caller's spans, Orleans' grain calls (client and server side, across
+                // silos) and ASP.NET Core's HTTP requests: one tree per transaction.
+                tracing.AddSource(TwoPcInstruments.ActivitySource.Name, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", "Microsoft.AspNetCore")
                     .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(telemetry.TraceSampleRatio)));
                 if (telemetry.Exporter == TelemetryExporter.Console)
                 {

@@ -143,10 +143,11 @@ client_dll=Client/bin/Release/net10.0/OrleansTwoPc.Client.dll
 chaos_dll=tests/OrleansTwoPc.Chaos/bin/Release/net10.0/OrleansTwoPc.Chaos.dll
 
 # --- silo processes ---------------------------------------------------------------------------------------------
-declare -a pids=() silo_ports=() gateway_ports=() starts=() offsets=() active=() started_ms=() resume_ms=()
+declare -a pids=() silo_ports=() gateway_ports=() http_ports=() starts=() offsets=() active=() started_ms=() resume_ms=()
 for ((i = 0; i < silos; i++)); do
   silo_ports[i]=$((11111 + i))
   gateway_ports[i]=$((30001 + i))
+  http_ports[i]=$((18081 + i))
   pids[i]=0
   starts[i]=0
   offsets[i]=0
@@ -172,6 +173,7 @@ start_silo() {
   dotnet "$silo_dll" --TwoPc:Storage:Provider=Postgres --TwoPc:KeepParticipantTrail=$([ $keep_trail = 1 ] && echo true || echo false) \
     --TwoPc:Cluster:ClusterId="$run_id" --TwoPc:Cluster:ServiceId="$run_id" \
     --TwoPc:Cluster:SiloPort="${silo_ports[i]}" --TwoPc:Cluster:GatewayPort="${gateway_ports[i]}" \
+    --TwoPc:Http:Port="${http_ports[i]}" \
     "--Logging:Console:TimestampFormat=HH:mm:ss.fff " >>"$logs/silo-$i.log" 2>&1 &
   pids[i]=$!
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Orleans.Runtime;
 
 namespace OrleansTwoPc.Client;
@@ -9,6 +10,12 @@ namespace OrleansTwoPc.Client;
 /// </summary>
 public sealed class TransactionClient : ITransactionClient
 {
+    /// <summary>
+    /// The caller's spans (<c>twopc.client.execute</c>), on the service's activity source name, so one trace holds the
+    /// caller's call, the coordinator's work and every participant's (with Orleans' activity propagation on).
+    /// </summary>
+    public static readonly ActivitySource ActivitySource = new("OrleansTwoPc");
+
     private readonly IGrainFactory _grains;
     private readonly GrainReferences<ITransactionCoordinatorGrain> _coordinators;
     private readonly TransactionClientOptions _options;
@@ -47,7 +54,19 @@ public sealed class TransactionClient : ITransactionClient
         RequestValidator.Validate(operationId, request, new RequestLimits { MaxParticipants = int.MaxValue }, null);
         RequestValidator.CreationTime(operationId, request);
         var coordinator = _coordinators.Get(operationId);
-        return await RetryAsync(operationId, () => coordinator.Execute(request), cancellationToken).ConfigureAwait(false);
+        using var span = ActivitySource.StartActivity("twopc.client.execute", ActivityKind.Client);
+        span?.SetTag("twopc.operation_id", operationId);
+        try
+        {
+            var outcome = await RetryAsync(operationId, () => coordinator.Execute(request), cancellationToken).ConfigureAwait(false);
+            span?.SetTag("twopc.status", outcome.Status.ToString());
+            return outcome;
+        }
+        catch (Exception ex)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+            throw;
+        }
     }
 
     /// <summary>The status of an operation id (unknown, in progress, committed, aborted), retried like execution.</summary>

@@ -57,19 +57,7 @@ public sealed class CliClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<IFaultInjector>(Stalls);
             silo.AddTwoPcAsHosted(configuration);
             // An operator abort of a stalled transaction: let the stalled driver go on once the abort has been noted.
-            silo.AddIncomingGrainCallFilter(async context =>
-            {
-                if (context.InterfaceMethod?.Name == nameof(ITransactionCoordinatorGrain.AbortByOperator))
-                {
-                    var call = context.Invoke();
-                    Stalls.Release(context.TargetId.Key.ToString()!);
-                    await call;
-                }
-                else
-                {
-                    await context.Invoke();
-                }
-            });
+            silo.AddIncomingGrainCallFilter(new ReleaseOnAbort(Stalls));
         });
         _silo = builder.Build();
         await _silo.StartAsync();
@@ -148,6 +136,24 @@ internal sealed class StallPoints : IFaultInjector
 
             _reached.TrySetResult();
             return _released.Task;
+        }
+    }
+}
+
+/// <summary>Releases a stalled transaction once the coordinator has taken an operator abort of it.</summary>
+internal sealed class ReleaseOnAbort(StallPoints stalls) : IIncomingGrainCallFilter
+{
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        if (context.InterfaceMethod?.Name == nameof(ITransactionCoordinatorGrain.AbortByOperator))
+        {
+            var call = context.Invoke();
+            stalls.Release(context.TargetId.Key.ToString()!);
+            await call;
+        }
+        else
+        {
+            await context.Invoke();
         }
     }
 }

@@ -31,7 +31,7 @@ public sealed class TwoPcCluster : IAsyncDisposable
     /// <summary>Starts <paramref name="silos"/> silos. <paramref name="sqliteFolder"/> null means memory storage.</summary>
     public static async Task<TwoPcCluster> StartAsync(int silos = 2, string? sqliteFolder = null,
         IDictionary<string, string?>? settings = null, string serviceId = "twopc-tests",
-        Action<ISiloBuilder>? configureSilo = null)
+        Action<ISiloBuilder>? configureSilo = null, Action<IClientBuilder>? configureClient = null)
     {
         var config = new Dictionary<string, string?>
         {
@@ -64,7 +64,11 @@ public sealed class TwoPcCluster : IAsyncDisposable
             });
             silo.Services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
         });
-        builder.ConfigureClient(client => client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5)));
+        builder.ConfigureClient(client =>
+        {
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
+            configureClient?.Invoke(client);
+        });
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return new TwoPcCluster(cluster);

@@ -17,7 +17,7 @@ public sealed class ObservabilityOptionsTests
         Assert.Equal(new Uri("http://localhost:4317"), telemetry.OtlpEndpoint);
         Assert.Equal(TimeSpan.FromSeconds(10), telemetry.MetricExportInterval);
         Assert.False(dashboard.Enabled);
-        Assert.Equal(8080, dashboard.Port);
+        Assert.Equal(8081, dashboard.Port);
         Assert.True(dashboard.HideTrace);
     }
 

@@ -29,6 +29,8 @@ public sealed class SiloHostFixture : IAsyncLifetime
 
     public int DashboardPort { get; } = FreePort();
 
+    public int HttpPort { get; } = FreePort();
+
     public string Gateway => string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{GatewayPort}");
 
     public IHost Host => _host ?? throw new InvalidOperationException("not started");
@@ -55,6 +57,7 @@ public sealed class SiloHostFixture : IAsyncLifetime
             // The tests flush on demand; a long interval keeps the console exporter quiet meanwhile.
             "--TwoPc:Telemetry:MetricExportInterval=00:10:00",
             "--TwoPc:Dashboard:Enabled=true", $"--TwoPc:Dashboard:Port={DashboardPort}",
+            $"--TwoPc:Http:Port={HttpPort}",
             "--Logging:LogLevel:Default=Warning",
         ];
         _host = SiloHost.Build(args, builder =>

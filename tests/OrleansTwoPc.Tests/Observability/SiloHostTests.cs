@@ -77,13 +77,33 @@ public sealed class SiloHostTests(SiloHostFixture fixture) : IClassFixture<SiloH
     }
 
     [Fact]
-    public void Without_configuration_the_silo_exports_nothing_and_opens_no_http_port()
+    public void Without_configuration_the_silo_exports_nothing_and_serves_only_the_http_api_on_localhost_8080()
     {
         using var host = SiloHost.Build(["--TwoPc:Storage:Provider=Memory"]);
 
         Assert.Null(host.Services.GetService<MeterProvider>());
         Assert.Null(host.Services.GetService<TracerProvider>());
+        Assert.NotNull(host.Services.GetService<IServer>());
+        var api = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<OrleansTwoPc.Http.TwoPcHttpOptions>>().Value;
+        Assert.Equal(("localhost", 8080, false), (api.ListenAddress, api.Port, api.AuthenticationConfigured));
+    }
+
+    [Fact]
+    public void With_the_http_api_and_dashboard_off_the_silo_opens_no_http_port()
+    {
+        using var host = SiloHost.Build(["--TwoPc:Storage:Provider=Memory", "--TwoPc:Http:Enabled=false"]);
+
         Assert.Null(host.Services.GetService<IServer>());
+    }
+
+    [Fact]
+    public async Task The_http_api_listens_on_the_loopback_interface_only()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var live = await http.GetAsync(new Uri($"http://127.0.0.1:{fixture.HttpPort}/openapi/v1.json"));
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        AssertListensOnLoopbackOnly(fixture.HttpPort);
     }
 
     private static void AssertListensOnLoopbackOnly(int port)

@@ -54,7 +54,7 @@ public sealed class SiloProcess : IAsyncDisposable
         };
         foreach (var argument in (string[])[SiloDll(), .. arguments,
                      $"--TwoPc:Cluster:SiloPort={siloPort}", $"--TwoPc:Cluster:GatewayPort={gatewayPort}",
-                     "--Logging:LogLevel:Orleans=Warning"])
+                     "--TwoPc:Http:Enabled=false", "--Logging:LogLevel:Orleans=Warning"])
         {
             start.ArgumentList.Add(argument);
         }

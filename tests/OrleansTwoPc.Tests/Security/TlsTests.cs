@@ -61,6 +61,7 @@ public sealed class TlsClusterFixture : IAsyncLifetime
         settings["TwoPc:Cluster:ClusterId"] = ClusterId;
         settings["TwoPc:Cluster:ServiceId"] = ClusterId;
         settings["Logging:LogLevel:Default"] = "Warning";
+        settings["TwoPc:Http:Enabled"] = "false";
         var (primarySiloPort, primaryGatewayPort) = (FreePort(), FreePort());
         settings["TwoPc:Cluster:SiloPort"] = primarySiloPort.ToString(CultureInfo.InvariantCulture);
         settings["TwoPc:Cluster:GatewayPort"] = primaryGatewayPort.ToString(CultureInfo.InvariantCulture);

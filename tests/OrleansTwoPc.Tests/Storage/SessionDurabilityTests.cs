@@ -62,7 +62,7 @@ public sealed class SessionDurabilityTests
     [PostgresFact]
     public async Task Postgres_the_silo_hosts_membership_sessions_run_synchronous_commit_on_even_when_its_connection_string_turns_it_off()
     {
-        using var host = SiloHost.Build(["--TwoPc:Storage:Provider=Postgres",
+        using var host = SiloHost.Build(["--TwoPc:Storage:Provider=Postgres", "--TwoPc:Http:Enabled=false",
             $"--TwoPc:Storage:ConnectionString={SynchronousCommitOff(PostgresEnvironment.RequireConnectionString())}"]);
         var clustering = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AdoNetClusteringSiloOptions>>().Value;
 
