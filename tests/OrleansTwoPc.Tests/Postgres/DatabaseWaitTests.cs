@@ -55,7 +55,7 @@ public sealed class DatabaseWaitTests
         await host.StopAsync(CancellationToken.None);
     }
 
-    /// <summary>Collects the "waiting for PostgreSQL" log lines (event 140) and signals when N have been written.</summary>
+    /// <summary>Collects the "waiting for PostgreSQL" log lines (event 150) and signals when N have been written.</summary>
     private sealed class AttemptLog : ILoggerProvider, ILogger
     {
         private readonly ConcurrentQueue<string> _messages = new();
@@ -74,7 +74,7 @@ public sealed class DatabaseWaitTests
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             var message = formatter(state, exception);
-            if (eventId.Id != 140 || !message.StartsWith("Waiting for PostgreSQL", StringComparison.Ordinal))
+            if (eventId.Id != 150 || !message.StartsWith("Waiting for PostgreSQL", StringComparison.Ordinal))
             {
                 return;
             }
