@@ -19,8 +19,33 @@ internal static class OpenApiDocument
                 + "header (the operation id) runs a request once; every retry with the key gets the first outcome. Errors are "
                 + "Problem Details (RFC 9457) of type urn:orleanstwopc:problem:<name>, with field and rule for bad input.";
             document.Servers?.Clear();
+            DescribeBearer(document);
             return Task.CompletedTask;
         }));
+
+    /// <summary>
+    /// Every endpoint in the document takes <c>Authorization: Bearer</c> (an API key or a JWT). It is optional only while
+    /// the API listens on loopback with neither configured, which a document the same on every host cannot say per call:
+    /// the scheme's description does.
+    /// </summary>
+    private static void DescribeBearer(Microsoft.OpenApi.OpenApiDocument document)
+    {
+        const string scheme = "bearer";
+        document.Components ??= new OpenApiComponents();
+        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>(StringComparer.Ordinal);
+        document.Components.SecuritySchemes[scheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.Http,
+            Scheme = scheme,
+            Description = "An API key (TwoPc:Http:ApiKeys) or a JWT (TwoPc:Http:Jwt). The admin endpoints need the role 'admin'. "
+                + "Without keys or JWT configured the API listens on loopback only and the transaction endpoints are anonymous.",
+        };
+        var requirement = new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(scheme, document)] = [] };
+        foreach (var operation in document.Paths.Values.SelectMany(path => path.Operations?.Values ?? Enumerable.Empty<OpenApiOperation>()))
+        {
+            operation.Security = [requirement];
+        }
+    }
 
     /// <summary>Describes a JSON request body of type <typeparamref name="T"/> that the handler reads itself.</summary>
     public static async Task DescribeBody<T>(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)

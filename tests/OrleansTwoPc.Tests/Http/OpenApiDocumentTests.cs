@@ -23,6 +23,7 @@ public sealed class OpenApiDocumentTests(AnonymousHttpApiFixture api) : IClassFi
         Assert.Contains("\"/transactions\"", served, StringComparison.Ordinal);
         Assert.Contains("\"Idempotency-Key\"", served, StringComparison.Ordinal);
         Assert.DoesNotContain("\"servers\"", served, StringComparison.Ordinal);
+        Assert.Contains("\"securitySchemes\"", served, StringComparison.Ordinal);
     }
 
     private static string RepositoryRoot()
