@@ -200,6 +200,8 @@ public sealed class HttpSubmitter : IDisposable
             return (null, new HttpRequestException(Describe("GET", status, problem, text), null, status));
         }
 
+        // A status read carries no Idempotent-Replayed header, so a replay answered this way shows as "replay flag
+        // missing" in the report (counted, not a violation); it happens only when a replay's POST answered 202.
         var (answer, unreadable) = Outcome(text, record, submission, replayed: false);
         var decided = answer?.IsDefinite == true;
         Count(decided ? "GET 200 decided" : "GET 200 undecided");
