@@ -7,6 +7,7 @@
 #
 #   ORLEANSTWOPC_POSTGRES='Host=127.0.0.1;Port=5432;Username=twopc;Password=...;Database=twopc' \
 #     tests/cluster-chaos.sh [--silos 3] [--duration 60] [--kill] [--pause] [--outage] [--seed N] [--kill-every 4] [--keep-trail] [--keep-data]
+#       [--http [--http-share 0.5]]
 #
 # Faults: every ~--kill-every seconds (0.7x..1.3x) a random active silo gets one. --kill (the default when neither is
 # given): SIGKILL, restarted at once. --pause: SIGSTOP for 4-15 s, long enough for the others to declare it dead and
@@ -17,6 +18,12 @@
 # line to a faults file ("<unix ms> kill ...", "<unix ms> pause ...", "<unix ms> resume ...", also "<unix ms>
 # postgres-stop|postgres-start") that the chaos client reads at its end: its RESULT line's kills= and pauses= are the
 # script's counts, and it reports when clients got commits again after the outage.
+# --http: the chaos client sends a seeded share (--http-share, 0 < share <= 1, default 0.5) of its submissions (first
+# ones, replays, concurrent duplicates, each with its retries) through the HTTP API of silos 0 and 1 (every silo i
+# serves it on 127.0.0.1:$((18081+i))) instead of the Orleans client: POST /transactions with the operation id as
+# Idempotency-Key, moving to the other silo when one is down, polling a 202's Location. The checker judges those
+# answers like the client's; the RESULT line adds http=N (HTTP submissions), and the run fails when fewer than 40 % of
+# the share (20 % of the submissions at 0.5) got a definite answer over HTTP. The silos are killed all the same.
 # Silos run with the service's defaults: participants forget completed operations, and the checker judges each
 # participant's value against the committed statuses. --keep-trail keeps every participant's trail
 # (TwoPc:KeepParticipantTrail=true) so the checker audits every id at every participant instead.
@@ -45,10 +52,12 @@ pauses_on=0
 outage_seconds=10
 pause_min=4
 pause_max=15
+http=0
+http_share=0.5
 args=("$@")
 
 usage() {
-  sed -n '8,9p' "$0" | sed 's/^# \{0,3\}//'
+  sed -n '8,10p' "$0" | sed 's/^# \{0,3\}//'
   exit 2
 }
 
@@ -63,6 +72,8 @@ while [ $# -gt 0 ]; do
     --pause) pauses_on=1; shift ;;
     --keep-trail) keep_trail=1; shift ;;
     --keep-data) keep_data=1; shift ;;
+    --http) http=1; shift ;;
+    --http-share) http_share=${2:-}; http_share_given=1; shift 2 ;;
     -h|--help) usage ;;
     *) echo "unknown argument: $1" >&2; usage ;;
   esac
@@ -73,6 +84,10 @@ is_int "$silos" && [ "$silos" -ge 2 ] && [ "$silos" -le 20 ] || { echo "--silos 
 is_int "$duration" && [ "$duration" -ge 10 ] || { echo "--duration must be at least 10 (seconds)" >&2; exit 2; }
 is_int "$seed" || { echo "--seed must be a whole number" >&2; exit 2; }
 is_int "$kill_every" && [ "$kill_every" -ge 1 ] || { echo "--kill-every must be at least 1 (seconds)" >&2; exit 2; }
+# A share in (0, 1], written as a plain decimal.
+[[ "$http_share" =~ ^(0?\.[0-9]*[1-9][0-9]*|1(\.0*)?)$ ]] || { echo "--http-share must be a number above 0 and at most 1 (e.g. 0.5)" >&2; exit 2; }
+[ "${http_share_given:-0}" = 0 ] || [ "$http" = 1 ] || { echo "--http-share needs --http" >&2; exit 2; }
+[ "$http" = 0 ] || [ "$silos" -ge 2 ] || { echo "--http needs at least 2 silos" >&2; exit 2; }
 [ "$kills_on" = 1 ] || [ "$pauses_on" = 1 ] || kills_on=1
 # What the run must at least do, or it fails: faults in half the slots of its schedule, each kind in a quarter when
 # both are asked. A kill's slot is --kill-every long, a pause's the mean pause (it holds the cluster's spare silos
@@ -114,14 +129,14 @@ psql_run() {
 
 run_id="chaos-$(date +%s)-$seed"
 # The same schedule of fault times, kinds and victims again (process timing aside): this seed with these flags.
-replay="tests/cluster-chaos.sh --silos $silos --duration $duration --kill-every $kill_every --seed $seed$([ $kills_on = 1 ] && echo " --kill")$([ $pauses_on = 1 ] && echo " --pause")$([ $outage = 1 ] && echo " --outage")$([ $keep_trail = 1 ] && echo " --keep-trail")"
+replay="tests/cluster-chaos.sh --silos $silos --duration $duration --kill-every $kill_every --seed $seed$([ $kills_on = 1 ] && echo " --kill")$([ $pauses_on = 1 ] && echo " --pause")$([ $outage = 1 ] && echo " --outage")$([ $keep_trail = 1 ] && echo " --keep-trail")$([ $http = 1 ] && echo " --http --http-share $http_share")"
 logs=$(mktemp -d "${TMPDIR:-/tmp}/cluster-chaos.XXXXXX")
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 say() { echo "[cluster-chaos $(date +%H:%M:%S)] $*"; }
 
 faults_desc=$( { [ $kills_on = 1 ] && echo "SIGKILL"; [ $pauses_on = 1 ] && echo "SIGSTOP ${pause_min}-${pause_max}s"; } | paste -sd/ -)
-say "run $run_id: $silos silos, ${duration}s, seed $seed, $faults_desc every ~${kill_every}s$([ $outage = 1 ] && echo ", PostgreSQL outage ${outage_seconds}s"); participants $([ $keep_trail = 1 ] && echo "keep their trail (checked per id)" || echo "forget (service default; checked by values)")"
+say "run $run_id: $silos silos, ${duration}s, seed $seed, $faults_desc every ~${kill_every}s$([ $outage = 1 ] && echo ", PostgreSQL outage ${outage_seconds}s")$([ $http = 1 ] && echo ", ${http_share} of the submissions over HTTP to silos 0 and 1"); participants $([ $keep_trail = 1 ] && echo "keep their trail (checked per id)" || echo "forget (service default; checked by values)")"
 say "expecting at least $expect_kills kills and $expect_pauses pauses (1/$share of the ${duration}s schedule's $([ $kills_on = 1 ] && echo "$kill_slots kill slots of ${kill_every}s")$([ $kills_on = 1 ] && [ $pauses_on = 1 ] && echo " and ")$([ $pauses_on = 1 ] && echo "$pause_slots pause slots of $(awk -v t="$pause_tenths" 'BEGIN { printf "%.1f", t / 10 }')s"))$([ $outage = 1 ] && echo " and one outage"); fewer fails the run"
 say "replay: $replay"
 say "logs in $logs"
@@ -312,6 +327,8 @@ client_args=(--external --gateways "$gateways" --duration "${duration}s" --seed 
   --faults-file "$faults_file" --silo-logs "$logs" --expect-kills "$expect_kills" --expect-pauses "$expect_pauses")
 [ "$keep_trail" = 1 ] || client_args+=(--forget)
 [ "$outage" = 1 ] && client_args+=(--expect-outage)
+# The HTTP APIs of silos 0 and 1: two, so that one being killed leaves the other to fall back to.
+[ "$http" = 1 ] && client_args+=(--http "http://127.0.0.1:${http_ports[0]},http://127.0.0.1:${http_ports[1]}" --http-share "$http_share")
 say "chaos client: ${client_args[*]}"
 dotnet "$chaos_dll" "${client_args[@]}" >"$logs/chaos.log" 2>&1 &
 chaos_pid=$!

@@ -103,6 +103,23 @@ public sealed record ChaosOptions
     /// <summary>External mode: a folder with the silos' logs (<c>silo-*.log</c>), searched for invariant failures.</summary>
     public string? SiloLogs { get; init; }
 
+    /// <summary>
+    /// External mode: base addresses of silos' HTTP APIs (<c>--http http://127.0.0.1:18081,http://127.0.0.1:18082</c>).
+    /// A seeded <see cref="HttpShare"/> of the submissions (first ones, replays and concurrent duplicates alike) goes
+    /// through <c>POST /transactions</c> there instead of the Orleans client, starting at a seeded one of them and
+    /// moving to the next when it fails (<see cref="HttpSubmitter"/>). Empty: everything through the Orleans client.
+    /// </summary>
+    public IReadOnlyList<Uri> Http { get; init; } = [];
+
+    /// <summary>
+    /// Share of the submissions sent over HTTP (<c>--http-share</c>, more than 0, at most 1); default 0.5 with
+    /// <see cref="Http"/>. A run where fewer than <see cref="RunClaims.MinHttpFraction"/> of this share got a definite
+    /// answer over HTTP fails: it did not test the HTTP path it claims to.
+    /// </summary>
+    public double? HttpShare { get; init; }
+
+    public double EffectiveHttpShare => HttpShare ?? (Http.Count > 0 ? 0.5 : 0);
+
     /// <summary>External mode: how long connecting may take (the client retries the gateways until then).</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -112,7 +129,8 @@ public sealed record ChaosOptions
         "[--delays] [--delay-rate 0.05] [--pause-share 0.5] [--verbose]\n" +
         "       OrleansTwoPc.Chaos --external --gateways host:port[,host:port...] --cluster-id ID --service-id ID " +
         "--seed N --duration 60s [--clients 8] [--faults-file PATH] [--silo-logs DIR] [--connect-timeout 60s] " +
-        "[--quiesce-timeout 120s] [--forget] [--expect-kills N] [--expect-pauses N] [--expect-outage] [--verbose]";
+        "[--quiesce-timeout 120s] [--forget] [--expect-kills N] [--expect-pauses N] [--expect-outage] " +
+        "[--http http://host:port[,http://host:port...]] [--http-share 0.5] [--verbose]";
 
     /// <summary>Parses the command line; throws <see cref="ArgumentException"/> with the usage on bad input.</summary>
     public static ChaosOptions Parse(IReadOnlyList<string> args)
@@ -166,6 +184,8 @@ public sealed record ChaosOptions
                 "--pause-share" => options with { PauseShare = double.Parse(value, CultureInfo.InvariantCulture) },
                 "--expect-kills" => options with { ExpectKills = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--expect-pauses" => options with { ExpectPauses = int.Parse(value, CultureInfo.InvariantCulture) },
+                "--http" => options with { Http = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseHttpEndpoint)] },
+                "--http-share" => options with { HttpShare = double.Parse(value, CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"unknown option {name}. {Usage}"),
             };
         }
@@ -191,11 +211,27 @@ public sealed record ChaosOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(EffectivePauseShare, 1, nameof(PauseShare));
         ArgumentOutOfRangeException.ThrowIfNegative(ExpectKills, nameof(ExpectKills));
         ArgumentOutOfRangeException.ThrowIfNegative(ExpectPauses, nameof(ExpectPauses));
+        if (HttpShare is not null && Http.Count == 0)
+        {
+            throw new ArgumentException($"--http-share needs --http (the silos' HTTP addresses). {Usage}");
+        }
+
+        if (Http.Count > 0)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(EffectiveHttpShare, 0, nameof(HttpShare));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(EffectiveHttpShare, 1, nameof(HttpShare));
+        }
+
         if (!External)
         {
             if (ExpectKills > 0 || ExpectPauses > 0 || ExpectOutage)
             {
                 throw new ArgumentException($"--expect-kills, --expect-pauses and --expect-outage judge an external run's faults file. {Usage}");
+            }
+
+            if (Http.Count > 0)
+            {
+                throw new ArgumentException($"--http drives the HTTP APIs of an external cluster's silos; in-process silos serve none. {Usage}");
             }
 
             return;
@@ -227,6 +263,21 @@ public sealed record ChaosOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(ConnectTimeout, TimeSpan.FromSeconds(1), nameof(ConnectTimeout));
+    }
+
+    /// <summary>
+    /// An HTTP API's base address: absolute <c>http</c> or <c>https</c>, no query or fragment. Its path ends with a
+    /// slash, so that <c>transactions</c> resolves below it.
+    /// </summary>
+    public static Uri ParseHttpEndpoint(string text)
+    {
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+            || uri.Query.Length > 0 || uri.Fragment.Length > 0)
+        {
+            throw new ArgumentException($"--http address '{text}' is not an absolute http:// or https:// base address (e.g. http://127.0.0.1:18081). {Usage}");
+        }
+
+        return uri.AbsolutePath.EndsWith('/') ? uri : new Uri(uri.GetLeftPart(UriPartial.Path) + "/");
     }
 
     /// <summary>Accepts <c>60s</c>, <c>2m</c>, <c>1500ms</c>, plain seconds, or a TimeSpan (<c>00:01:00</c>).</summary>

@@ -13,13 +13,16 @@ public sealed record ChaosResult(int Seed, int Ops, int Committed, int Aborted, 
 
     public int? Delayed { get; init; }
 
+    /// <summary>Submissions sent through a silo's HTTP API (<c>--http</c> runs only; null otherwise).</summary>
+    public int? Http { get; init; }
+
     /// <summary>What the run was asked to do and did not (<see cref="RunData.Unfulfilled"/>).</summary>
     public IReadOnlyList<string> Unfulfilled { get; init; } = [];
 
     public bool Passed => Verdict.Clean && Unfulfilled.Count == 0;
 
     public string ResultLine => string.Create(CultureInfo.InvariantCulture,
-        $"RESULT seed={Seed} ops={Ops} committed={Committed} aborted={Aborted} kills={Kills}{Optional("pauses", Pauses)}{Optional("delayed", Delayed)} " +
+        $"RESULT seed={Seed} ops={Ops} committed={Committed} aborted={Aborted} kills={Kills}{Optional("pauses", Pauses)}{Optional("delayed", Delayed)}{Optional("http", Http)} " +
         $"lost={Verdict.Lost} duplicated={Verdict.Duplicated} mismatched={Verdict.Mismatched} torn={Verdict.Torn} stuck={Verdict.Stuck}" +
         $"{Optional("unfulfilled", Unfulfilled.Count > 0 ? Unfulfilled.Count : null)}");
 
@@ -37,11 +40,13 @@ public static class ChaosRunner
         var output = TextWriter.Synchronized(writer);
         var clock = Stopwatch.StartNew();
         RunData run;
+        using var http = options.Http.Count > 0 ? new HttpSubmitter(options.Http, Workload.ClientDeadline) : null;
         if (options.External)
         {
             output.WriteLine($"chaos: external cluster {options.ClusterId} via {string.Join(",", options.Gateways)}: seed={options.Seed} " +
-                $"duration={options.Duration.TotalSeconds:0}s clients={options.Clients} (kills by the caller; no storage faults)");
-            run = await ExternalRun.RunAsync(options, new Workload(options.Seed), "exactly-once", output);
+                $"duration={options.Duration.TotalSeconds:0}s clients={options.Clients} (kills by the caller; no storage faults)" +
+                (http is null ? "" : $"; a share of {options.EffectiveHttpShare:0.##} of the submissions through POST /transactions on {string.Join(",", options.Http)}"));
+            run = await ExternalRun.RunAsync(options, new Workload(options.Seed, http, options.EffectiveHttpShare), "exactly-once", output);
         }
         else
         {
@@ -64,9 +69,10 @@ public static class ChaosRunner
             Pauses = options.External ? (options.ExpectPauses > 0 || run.Pauses > 0 ? run.Pauses : null)
                 : options.EffectivePauseShare > 0 ? run.Pauses : null,
             Delayed = run.Delays?.Delayed,
+            Http = run.HttpSubmissions,
             Unfulfilled = run.Unfulfilled,
         };
-        Report(run, result, output);
+        Report(run, result, http, output);
         return result;
     }
 
@@ -93,7 +99,7 @@ public static class ChaosRunner
         return run.Log.InvariantFailures.Count;
     }
 
-    private static void Report(RunData run, ChaosResult result, TextWriter output)
+    private static void Report(RunData run, ChaosResult result, HttpSubmitter? http, TextWriter output)
     {
         var operations = run.History.Operations;
         var verdict = result.Verdict;
@@ -113,6 +119,13 @@ public static class ChaosRunner
         if (run.Pauses > 0 || run.PauseReport is not null && result.Pauses is not null)
         {
             output.WriteLine($"pauses: {run.Pauses}" + (run.PauseReport is null ? "" : $"; {run.PauseReport}"));
+        }
+
+        if (http is not null && run.HttpSubmissions is { } overHttp)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"http: {overHttp} of {run.Submissions} submissions ({(run.Submissions == 0 ? 0 : 100.0 * overHttp / run.Submissions):0}%) through POST /transactions on {string.Join(",", http.Endpoints)}, ") +
+                $"{run.HttpAnswered} of them answered committed or aborted there; requests and answers: {http.Answers}");
         }
 
         if (run.Delays is { } delays)

@@ -67,12 +67,18 @@ public static class ExternalRun
 
         ReportOutages(faults, history, output);
         ScanSiloLogs(options.SiloLogs, log, output);
+        // Every submission left exactly one response (a status probe is not a submission), so they count them.
+        var submissions = history.Operations.SelectMany(o => o.Responses).Where(r => r.Submission != Submission.StatusProbe).ToList();
+        var overHttp = submissions.Where(r => r.ViaHttp).ToList();
         return new RunData(history, final, faults.Kills.Count, storage, log, setupTime, faultTime, drainTime, settleClock.Elapsed)
         {
             External = $"external cluster {options.ClusterId}; kills and pauses by the script; no storage faults injected; " +
                 $"final state read through the grain API after activation collection ({collected})",
             Pauses = faults.Pauses.Count,
-            Unfulfilled = RunClaims.Unfulfilled(options, faults, stillActive),
+            Submissions = submissions.Count,
+            HttpSubmissions = options.Http.Count > 0 ? overHttp.Count : null,
+            HttpAnswered = overHttp.Count(r => r.IsDefinite),
+            Unfulfilled = RunClaims.Unfulfilled(options, faults, stillActive, submissions.Count, overHttp.Count(r => r.IsDefinite)),
         };
     }
 

@@ -26,6 +26,15 @@ public sealed record RunData(
     /// <summary>In process: pauses after which the silo found itself declared dead; and what paused silos held.</summary>
     public string? PauseReport { get; init; }
 
+    /// <summary>External: the submissions the workload made (every one left one response; status probes excluded).</summary>
+    public int Submissions { get; init; }
+
+    /// <summary>External with <c>--http</c>: how many of them went through a silo's HTTP API; null without <c>--http</c>.</summary>
+    public int? HttpSubmissions { get; init; }
+
+    /// <summary>External with <c>--http</c>: how many of those got a definite answer (committed or aborted) over HTTP.</summary>
+    public int HttpAnswered { get; init; }
+
     /// <summary>In process with <c>--delays</c>: the held protocol messages.</summary>
     public MessageDelays? Delays { get; init; }
 

@@ -36,15 +36,22 @@ public sealed record Response(
     /// <summary>When the client got it (for the report's timeline, not for the checker).</summary>
     public DateTimeOffset At { get; init; } = DateTimeOffset.UtcNow;
 
+    /// <summary>
+    /// Submitted through a silo's HTTP API (<see cref="HttpSubmitter"/>) instead of the Orleans client. The checker
+    /// judges both alike; the run counts them, and the evidence says which way each answer came.
+    /// </summary>
+    public bool ViaHttp { get; init; }
+
     public static Response From(Submission submission, TransactionOutcome outcome) =>
         new(submission, outcome.Status, outcome.Reason?.Code, outcome.DecidedAt, outcome.Replayed, null, outcome.Reason?.Message);
 
     public static Response From(Submission submission, Exception error) =>
         new(submission, null, null, null, false, error.GetType().Name, (error.InnerException ?? error).Message);
 
-    public override string ToString() => Status is null
+    public override string ToString() => (Status is null
         ? $"{Submission}: {Error} ({ErrorMessage})"
-        : $"{Submission}: {Status}{(ReasonCode is null ? "" : " " + ReasonCode)} decided {DecidedAt:HH:mm:ss.fff}{(Replayed ? " replayed" : "")}";
+        : $"{Submission}: {Status}{(ReasonCode is null ? "" : " " + ReasonCode)} decided {DecidedAt:HH:mm:ss.fff}{(Replayed ? " replayed" : "")}")
+        + (ViaHttp ? " via HTTP" : "");
 }
 
 /// <summary>An operation id the workload submitted: its request and every answer any client got for it.</summary>

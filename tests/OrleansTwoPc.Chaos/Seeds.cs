@@ -12,6 +12,9 @@ public static class Seeds
     public const int SetupStream = 3_000;
     public const int PauseStream = 4_000;
 
+    /// <summary>Which way submissions go (Orleans client or HTTP): one stream per client from here, the setup's just below.</summary>
+    public const int RouteStream = 5_000;
+
     /// <summary>The seed of stream <paramref name="stream"/> of run <paramref name="seed"/>.</summary>
     public static int Derive(int seed, int stream) =>
         (int)(Mix(unchecked(((ulong)(uint)seed << 32) + (ulong)(uint)stream)) & int.MaxValue);

@@ -23,10 +23,12 @@ public static class Universe
 /// <summary>
 /// The exactly-once workload: seeded client loops of transfers (some too large: insufficient funds), three-participant
 /// orders, deposits and restocks, with same-id replays after the fact and concurrent duplicates. Every submission
-/// goes through <see cref="TransactionClient"/>, which retries with the same id until its deadline; every answer,
-/// definite or not, is recorded in the <see cref="History"/>.
+/// goes through <see cref="TransactionClient"/>, which retries with the same id until its deadline, or, with
+/// <paramref name="http"/>, a seeded <paramref name="httpShare"/> of them (first submissions, replays and concurrent
+/// duplicates alike, each one's retries included) through a silo's HTTP API (<see cref="HttpSubmitter"/>), which
+/// retries the same way; every answer, definite or not, is recorded in the <see cref="History"/>.
 /// </summary>
-public sealed class Workload(int seed) : IChaosWorkload
+public sealed class Workload(int seed, HttpSubmitter? http = null, double httpShare = 0) : IChaosWorkload
 {
     /// <summary>Long enough to outlast a kill plus membership detection, short enough to end the run.</summary>
     public static readonly TimeSpan ClientDeadline = TimeSpan.FromSeconds(20);
@@ -35,15 +37,21 @@ public sealed class Workload(int seed) : IChaosWorkload
     public async Task SetUpAsync(IClusterClient client, History history)
     {
         var transactions = NewClient(client, history);
+        var routes = Seeds.Stream(seed, Seeds.RouteStream - 1);
         var setup = Universe.Accounts.Select(a => (Id: $"s{seed}-setup-{a}", Kind: "setup", Request: TransactionRequest.Deposit(a, Universe.InitialBalance) with { CreatedAt = DateTimeOffset.UtcNow }))
             .Concat(Universe.Items.Select(i => (Id: $"s{seed}-setup-{i}", Kind: "setup", Request: Restock(i, Universe.InitialStock) with { CreatedAt = DateTimeOffset.UtcNow })));
-        await Task.WhenAll(setup.Select(s => SubmitAsync(transactions, history.Start(s.Id, s.Kind, s.Request), Submission.First)));
+        // Routes drawn in the setup's fixed order before anything runs, so they follow the seed.
+        await Task.WhenAll(setup.Select(s => (Setup: s, Route: NextRoute(routes))).ToList()
+            .Select(s => SubmitAsync(transactions, history, history.Start(s.Setup.Id, s.Setup.Kind, s.Setup.Request), Submission.First, s.Route)));
     }
 
     /// <summary>Runs client <paramref name="index"/> until <paramref name="stop"/>; in-flight submissions finish (no cancellation).</summary>
     public async Task RunClientAsync(IClusterClient client, History history, int index, CancellationToken stop)
     {
         var random = Seeds.Stream(seed, 1 + index);
+        // Which way each submission goes is drawn from a stream of its own, so the workload's draws (and with them
+        // the operations) are those of a run without HTTP.
+        var routes = Seeds.Stream(seed, Seeds.RouteStream + index);
         var transactions = NewClient(client, history);
         var finished = new List<OperationRecord>();
         for (var n = 0; !stop.IsCancellationRequested; n++)
@@ -65,15 +73,16 @@ public sealed class Workload(int seed) : IChaosWorkload
             {
                 // Staggered, so later copies land in different phases of the first: joining, deciding, deciding-and-writing.
                 history.CountDuplicateGroup();
+                var copyRoutes = Enumerable.Range(0, duplicates).Select(_ => NextRoute(routes)).ToList();
                 await Task.WhenAll(Enumerable.Range(0, duplicates).Select(async copy =>
                 {
                     await Task.Delay(copy * stagger, CancellationToken.None);
-                    await SubmitAsync(transactions, record, Submission.ConcurrentDuplicate);
+                    await SubmitAsync(transactions, history, record, Submission.ConcurrentDuplicate, copyRoutes[copy]);
                 }));
             }
             else
             {
-                await SubmitAsync(transactions, record, Submission.First);
+                await SubmitAsync(transactions, history, record, Submission.First, NextRoute(routes));
             }
 
             await submitted.CancelAsync();
@@ -82,12 +91,12 @@ public sealed class Workload(int seed) : IChaosWorkload
             finished.Add(record);
             if (replayNow)
             {
-                await ReplayAsync(transactions, history, record);
+                await ReplayAsync(transactions, history, record, NextRoute(routes));
             }
 
             if (replayOld && finished.Count > 1)
             {
-                await ReplayAsync(transactions, history, finished[oldPick % finished.Count]);
+                await ReplayAsync(transactions, history, finished[oldPick % finished.Count], NextRoute(routes));
             }
 
             await Task.Delay(think, CancellationToken.None);
@@ -122,10 +131,26 @@ public sealed class Workload(int seed) : IChaosWorkload
         }
     }
 
-    private static async Task ReplayAsync(TransactionClient transactions, History history, OperationRecord record)
+    private async Task ReplayAsync(TransactionClient transactions, History history, OperationRecord record, int? route)
     {
         history.CountReplay();
-        await SubmitAsync(transactions, record, Submission.Replay);
+        await SubmitAsync(transactions, history, record, Submission.Replay, route);
+    }
+
+    /// <summary>
+    /// Where the next submission goes: null for the Orleans client, else the HTTP endpoint to try first. Without HTTP
+    /// nothing is drawn; with it both draws are made every time, so the sequence depends on the count of submissions only.
+    /// </summary>
+    private int? NextRoute(Random routes)
+    {
+        if (http is null)
+        {
+            return null;
+        }
+
+        var viaHttp = routes.NextDouble() < httpShare;
+        var endpoint = routes.Next(http.Endpoints.Count);
+        return viaHttp ? endpoint : null;
     }
 
     /// <summary>A new operation: its request, dated now (the id is made now; every resubmission keeps this date).</summary>
@@ -175,8 +200,14 @@ public sealed class Workload(int seed) : IChaosWorkload
         return transactions;
     }
 
-    private static async Task SubmitAsync(TransactionClient transactions, OperationRecord record, Submission submission)
+    private async Task SubmitAsync(TransactionClient transactions, History history, OperationRecord record, Submission submission, int? route)
     {
+        if (http is not null && route is { } endpoint)
+        {
+            record.Add(await http.SubmitAsync(record, submission, endpoint, history));
+            return;
+        }
+
         try
         {
             record.Add(Response.From(submission, await transactions.ExecuteAsync(record.Id, record.Request)));

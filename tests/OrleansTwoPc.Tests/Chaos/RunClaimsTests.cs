@@ -47,6 +47,19 @@ public sealed class RunClaimsTests
     }
 
     [Fact]
+    public void An_http_run_whose_http_submissions_were_too_few_or_never_answered_fails()
+    {
+        var options = Expecting() with { Http = [new Uri("http://127.0.0.1:18081/")] };
+
+        // 40 % of the default share of 0.5: 20 of 100 submissions answered over HTTP.
+        Assert.Empty(RunClaims.Unfulfilled(options, Faults(), stillActive: 0, submissions: 100, answeredOverHttp: 20));
+        Assert.Equal(["19 of 100 submissions got a definite answer over HTTP, at least 20 asked (0.4 of --http-share 0.5)"],
+            RunClaims.Unfulfilled(options, Faults(), stillActive: 0, submissions: 100, answeredOverHttp: 19));
+        Assert.Single(RunClaims.Unfulfilled(options, Faults(), stillActive: 0, submissions: 0, answeredOverHttp: 0));
+        Assert.Empty(RunClaims.Unfulfilled(Expecting(), Faults(), stillActive: 0, submissions: 100, answeredOverHttp: 0));
+    }
+
+    [Fact]
     public void A_result_with_an_unfulfilled_claim_fails_and_says_so()
     {
         var result = new ChaosResult(7, 10, 8, 2, 0, new Verdict(), TimeSpan.Zero) { Pauses = 0, Unfulfilled = ["0 pauses, at least 2 asked"] };
@@ -55,6 +68,8 @@ public sealed class RunClaimsTests
         Assert.Equal("RESULT seed=7 ops=10 committed=8 aborted=2 kills=0 pauses=0 lost=0 duplicated=0 mismatched=0 torn=0 stuck=0 unfulfilled=1", result.ResultLine);
         Assert.Equal("RESULT seed=7 ops=10 committed=8 aborted=2 kills=0 lost=0 duplicated=0 mismatched=0 torn=0 stuck=0",
             (result with { Pauses = null, Unfulfilled = [] }).ResultLine);
+        Assert.Equal("RESULT seed=7 ops=10 committed=8 aborted=2 kills=0 http=6 lost=0 duplicated=0 mismatched=0 torn=0 stuck=0",
+            (result with { Pauses = null, Http = 6, Unfulfilled = [] }).ResultLine);
     }
 
     [Fact]
