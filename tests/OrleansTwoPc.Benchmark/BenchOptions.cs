@@ -29,6 +29,8 @@ public sealed record BenchOptions
           --workloads LIST        transfer2-uniform,transfer2-zipf,transfer4-uniform,transfer4-zipf,dedupe-hit
                                   (default all; quick leaves out transfer4-zipf)
           --naive / --no-naive    also run Orleans Transactions with parallel account calls (default: on, off with --quick)
+          --http / --no-http      OrleansTwoPc through its HTTP API (twopc-http) on every selected storage and transfer
+                                  workload / nowhere (default: sqlite transfer2-uniform only)
           --accounts N            accounts per system (default 10000)
           --seed N                seed of key sequences and amounts (default 20240601)
         """;
@@ -55,6 +57,9 @@ public sealed record BenchOptions
     public bool WorkloadsGiven { get; init; }
 
     public bool Naive { get; init; } = true;
+
+    /// <summary>Where the twopc-http system runs: true everywhere, false nowhere, null only on SQLite transfer2-uniform (issue 15's cell).</summary>
+    public bool? Http { get; init; }
 
     public int Accounts { get; init; } = 10_000;
 
@@ -103,6 +108,9 @@ public sealed record BenchOptions
                     break;
                 case "--no-naive":
                     options = options with { Naive = false };
+                    break;
+                case "--http" or "--no-http":
+                    options = options with { Http = arg == "--http" };
                     break;
                 case "--accounts":
                     options = options with { Accounts = ParseInt(Value(), arg, 16, 1_000_000) };

@@ -29,11 +29,11 @@ public static class BenchmarkRun
         var keys = new KeySpace(options.Accounts, options.Seed);
         var runTag = "b" + started.ToString("yyyyMMddHHmmss", null);
         var groups = Plan.For(options);
-        var cellsPerStorage = 2 + groups.Sum(g => g.Concurrency.Count * Plan.Systems(g.Workload, options.Naive).Count);
-        var progress = new Progress(output, cellsPerStorage * options.Storages.Count);
+        var cells = options.Storages.Sum(storage => 2 + groups.Sum(g => g.Concurrency.Count * Plan.Systems(g.Workload, storage, options).Count));
+        var progress = new Progress(output, cells);
         progress.Line($"benchmark: storages {string.Join(",", options.Storages)}, {(options.Quick ? "quick" : "full")}, " +
             $"{options.Warmup.TotalSeconds:0.##} s warm-up + {options.Duration.TotalSeconds:0.##} s per cell, " +
-            $"{cellsPerStorage * options.Storages.Count} cells; results in {folder}");
+            $"{cells} cells; results in {folder}");
 
         using var meter = new MeterProbe();
         var storages = new List<StorageResult>();

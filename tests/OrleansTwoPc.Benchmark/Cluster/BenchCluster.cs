@@ -36,9 +36,19 @@ public sealed class BenchCluster : IAsyncDisposable
     /// </summary>
     public static readonly TimeSpan CoordinatorCollectionAge = TimeSpan.FromMinutes(2);
 
-    private BenchCluster(InProcessTestCluster inner) => Inner = inner;
+    private BenchCluster(InProcessTestCluster inner, IConfiguration settings)
+    {
+        Inner = inner;
+        Settings = settings;
+    }
 
     public InProcessTestCluster Inner { get; }
+
+    /// <summary>The service's configuration the silos were built with (the <c>TwoPc</c> section).</summary>
+    public IConfiguration Settings { get; }
+
+    /// <summary>Each silo's services, in the order the silos started.</summary>
+    public IEnumerable<IServiceProvider> SiloServices => Inner.Silos.Select(s => s.SiloHost.Services);
 
     public IClusterClient Client => Inner.Client;
 
@@ -84,7 +94,7 @@ public sealed class BenchCluster : IAsyncDisposable
             throw;
         }
 
-        return new BenchCluster(cluster);
+        return new BenchCluster(cluster, configuration);
     }
 
     /// <summary>A named grain storage as the silos use it, for bulk-loading accounts before the run.</summary>

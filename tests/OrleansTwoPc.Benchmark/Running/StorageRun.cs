@@ -39,6 +39,16 @@ public sealed class StorageRun(BenchOptions options, KeySpace keys, string stora
             description = await target.DescribeAsync();
             progress.Line($"{storage}: cluster up in {startSeconds:0.0} s; {description}");
             var systems = new Systems(cluster, keys, probe, runTag);
+            var plan = Plan.For(options);
+            await using var http = plan.Any(g => Plan.RunsHttp(g.Workload, storage, options))
+                ? await TwoPcHttpSystem.StartAsync(cluster, systems.TwoPc, keys, runTag, log)
+                : null;
+            systems.Http = http;
+            if (http is not null)
+            {
+                progress.Line($"{storage}: HTTP API up in each silo, answering");
+            }
+
             foreach (var system in systems.All)
             {
                 _descriptions[system.Name] = system.Description;
@@ -68,11 +78,11 @@ public sealed class StorageRun(BenchOptions options, KeySpace keys, string stora
                     options.Warmup / 3, options.Duration / 2);
             }
 
-            foreach (var group in Plan.For(options))
+            foreach (var group in plan)
             {
                 foreach (var concurrency in group.Concurrency)
                 {
-                    foreach (var name in Plan.Systems(group.Workload, options.Naive))
+                    foreach (var name in Plan.Systems(group.Workload, storage, options))
                     {
                         var system = systems.Get(name, group.Workload);
                         var book = system is ILedgerSystem ledger ? books[ledger.Ledger] : null;
@@ -157,7 +167,7 @@ public sealed class StorageRun(BenchOptions options, KeySpace keys, string stora
         var committed = Math.Max(1, measurement.Committed);
         IReadOnlyDictionary<string, double>? writes = system switch
         {
-            TwoPcSystem or CeilingSystem or FloorSystem => PhaseProbe.WriteCounterNames
+            TwoPcSystem or TwoPcHttpSystem or CeilingSystem or FloorSystem => PhaseProbe.WriteCounterNames
                 .Select((name, i) => (name, perCommit: (writesAtEnd[i] - writesAtStart[i]) / (double)committed))
                 .Where(w => w.perCommit > 0)
                 .ToDictionary(w => w.name, w => Math.Round(w.perCommit, 3), StringComparer.Ordinal),
@@ -247,12 +257,18 @@ public sealed class StorageRun(BenchOptions options, KeySpace keys, string stora
 
         public FloorSystem Floor { get; } = new(cluster.Client, keys, runTag);
 
-        public IEnumerable<IBenchSystem> All => [TwoPc, OrleansTx, OrleansTxNaive, Ceiling, NoOp, Floor];
+        /// <summary>Through the HTTP API; null when no cell of this storage runs it (it starts a Kestrel per silo).</summary>
+        public TwoPcHttpSystem? Http { get; set; }
+
+        public IEnumerable<IBenchSystem> All => Http is null
+            ? [TwoPc, OrleansTx, OrleansTxNaive, Ceiling, NoOp, Floor]
+            : [TwoPc, Http, OrleansTx, OrleansTxNaive, Ceiling, NoOp, Floor];
 
         public IBenchSystem Get(string name, Workload workload) => name switch
         {
             "twopc" when workload.Replay => new TwoPcReplaySystem(TwoPc),
             "twopc" => TwoPc,
+            "twopc-http" => Http ?? throw new InvalidOperationException("twopc-http was planned but its HTTP API was not started"),
             "orleans-tx" => OrleansTx,
             "orleans-tx-naive" => OrleansTxNaive,
             "ceiling" => Ceiling,
