@@ -56,6 +56,7 @@ public static class BenchmarkRun
             MeterInstruments = meter.Instruments,
         };
         run.ResultLines = storages.SelectMany(s => Headline.All(s, headlineOnly: true)).Select(h => h.ResultLine()).ToList();
+        run.HttpPath = storages.SelectMany(HttpCost.All).ToList();
 
         var plots = new Dictionary<string, IReadOnlyList<(string Title, string File)>>(StringComparer.Ordinal);
         foreach (var storage in storages.Where(s => s.Cells.Count > 0))

@@ -141,5 +141,9 @@ public sealed record RunResult
     public required IReadOnlyList<StorageResult> Storages { get; init; }
     public required IReadOnlyList<string> MeterInstruments { get; init; }
     public IReadOnlyList<string> ResultLines { get; set; } = [];
+
+    /// <summary>The HTTP API's cost over the Orleans client, per twopc-http cell (issue 15).</summary>
+    public IReadOnlyList<Reporting.HttpCost> HttpPath { get; set; } = [];
+
     public double TotalSeconds { get; set; }
 }
