@@ -29,8 +29,19 @@ public sealed record BenchOptions
           --workloads LIST        transfer2-uniform,transfer2-zipf,transfer4-uniform,transfer4-zipf,dedupe-hit
                                   (default all; quick leaves out transfer4-zipf)
           --naive / --no-naive    also run Orleans Transactions with parallel account calls (default: on, off with --quick)
+          --http / --no-http      OrleansTwoPc through its HTTP API (twopc-http) on every selected storage and transfer
+                                  workload / nowhere (default: sqlite transfer2-uniform only)
           --accounts N            accounts per system (default 10000)
           --seed N                seed of key sequences and amounts (default 20240601)
+
+        Scale sweeps (issue 16), instead of the plan above; transfer cells at concurrency 64 (or --concurrency):
+          --sweep participants    transferN-uniform for N = 2,4,8,16, OrleansTwoPc and Orleans Transactions (expert)
+                                  (default storage sqlite)
+          --sweep accounts        transfer2-uniform, OrleansTwoPc, on 1,000 / 10,000 / 100,000 / 1,000,000 accounts,
+                                  a fresh cluster and cold (not activated) accounts per size (default storages sqlite,postgres)
+          --sweep silos           transfer2-uniform OrleansTwoPc and the storage ceiling on 1, 2 and 3 in-process silos
+                                  (default storage postgres)
+          --points LIST           the sweep's points instead of its defaults, e.g. --points 2,4 or --points 1000,1000000
         """;
 
     public bool Quick { get; init; }
@@ -56,9 +67,18 @@ public sealed record BenchOptions
 
     public bool Naive { get; init; } = true;
 
+    /// <summary>Where the twopc-http system runs: true everywhere, false nowhere, null only on SQLite transfer2-uniform (issue 15's cell).</summary>
+    public bool? Http { get; init; }
+
     public int Accounts { get; init; } = 10_000;
 
     public int Seed { get; init; } = 20240601;
+
+    /// <summary>participants, accounts or silos; null runs the benchmark's plan.</summary>
+    public string? Sweep { get; init; }
+
+    /// <summary>The sweep's points (participants, accounts or silos); null means the sweep's defaults.</summary>
+    public IReadOnlyList<int>? Points { get; init; }
 
     public static BenchOptions Parse(IReadOnlyList<string> args)
     {
@@ -67,6 +87,7 @@ public sealed record BenchOptions
             ? new BenchOptions { Quick = true, Duration = TimeSpan.FromSeconds(1.5), Warmup = TimeSpan.FromSeconds(0.5), Naive = false }
             : new BenchOptions();
         var warmupGiven = false;
+        var storageGiven = false;
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -77,6 +98,7 @@ public sealed record BenchOptions
                     break;
                 case "--storage":
                     options = options with { Storages = ParseStorages(Value()) };
+                    storageGiven = true;
                     break;
                 case "--duration":
                     options = options with { Duration = ParseDuration(Value(), arg) };
@@ -104,11 +126,26 @@ public sealed record BenchOptions
                 case "--no-naive":
                     options = options with { Naive = false };
                     break;
+                case "--http" or "--no-http":
+                    options = options with { Http = arg == "--http" };
+                    break;
                 case "--accounts":
                     options = options with { Accounts = ParseInt(Value(), arg, 16, 1_000_000) };
                     break;
                 case "--seed":
                     options = options with { Seed = ParseInt(Value(), arg, 0, int.MaxValue) };
+                    break;
+                case "--sweep":
+                    var sweep = Value().ToLowerInvariant();
+                    options = options with
+                    {
+                        Sweep = sweep is "participants" or "accounts" or "silos"
+                            ? sweep
+                            : throw new UsageException($"--sweep: '{sweep}' is not one of participants, accounts, silos"),
+                    };
+                    break;
+                case "--points":
+                    options = options with { Points = ParseList(Value(), arg).Select(s => ParseInt(s, arg, 1, 1_000_000)).ToList() };
                     break;
                 case "-h" or "--help":
                     throw new UsageException(Usage);
@@ -120,6 +157,29 @@ public sealed record BenchOptions
         if (!warmupGiven && !quick)
         {
             options = options with { Warmup = TimeSpan.FromTicks(Math.Min(options.Duration.Ticks / 4, TimeSpan.FromSeconds(5).Ticks)) };
+        }
+
+        if (options.Sweep is { } chosen)
+        {
+            if (quick)
+            {
+                throw new UsageException("--sweep and --quick do not mix: give the sweep a --duration instead");
+            }
+
+            if (!storageGiven)
+            {
+                options = options with { Storages = chosen switch { "accounts" => ["sqlite", "postgres"], "silos" => ["postgres"], _ => ["sqlite"] } };
+            }
+
+            var limits = chosen switch { "participants" => (2, 16), "accounts" => (16, 1_000_000), _ => (1, 8) };
+            if (options.Points?.FirstOrDefault(p => p < limits.Item1 || p > limits.Item2) is > 0 and var bad)
+            {
+                throw new UsageException($"--points: {bad} is outside {limits.Item1}..{limits.Item2} for --sweep {chosen}");
+            }
+        }
+        else if (options.Points is not null)
+        {
+            throw new UsageException("--points needs --sweep");
         }
 
         return options;

@@ -22,6 +22,11 @@ public static class BenchmarkRun
 
     public static async Task<int> RunAsync(BenchOptions options, IReadOnlyList<string> args, TextWriter output)
     {
+        if (options.Sweep is not null)
+        {
+            return await RunSweepAsync(options, args, output);
+        }
+
         var clock = Stopwatch.StartNew();
         var started = DateTimeOffset.UtcNow;
         var folder = Path.GetFullPath(Path.Combine(options.OutputRoot, started.ToString("yyyyMMdd-HHmmss", null)));
@@ -29,17 +34,17 @@ public static class BenchmarkRun
         var keys = new KeySpace(options.Accounts, options.Seed);
         var runTag = "b" + started.ToString("yyyyMMddHHmmss", null);
         var groups = Plan.For(options);
-        var cellsPerStorage = 2 + groups.Sum(g => g.Concurrency.Count * Plan.Systems(g.Workload, options.Naive).Count);
-        var progress = new Progress(output, cellsPerStorage * options.Storages.Count);
+        var cells = options.Storages.Sum(storage => 2 + groups.Sum(g => g.Concurrency.Count * Plan.Systems(g.Workload, storage, options).Count));
+        var progress = new Progress(output, cells);
         progress.Line($"benchmark: storages {string.Join(",", options.Storages)}, {(options.Quick ? "quick" : "full")}, " +
             $"{options.Warmup.TotalSeconds:0.##} s warm-up + {options.Duration.TotalSeconds:0.##} s per cell, " +
-            $"{cellsPerStorage * options.Storages.Count} cells; results in {folder}");
+            $"{cells} cells; results in {folder}");
 
         using var meter = new MeterProbe();
         var storages = new List<StorageResult>();
         foreach (var storage in options.Storages)
         {
-            storages.Add(await new StorageRun(options, keys, storage, runTag, folder, progress, meter).RunAsync());
+            storages.Add(await new StorageRun(options, StorageScope.Full(options, keys), storage, runTag, folder, progress, meter).RunAsync());
         }
 
         var run = new RunResult
@@ -56,6 +61,7 @@ public static class BenchmarkRun
             MeterInstruments = meter.Instruments,
         };
         run.ResultLines = storages.SelectMany(s => Headline.All(s, headlineOnly: true)).Select(h => h.ResultLine()).ToList();
+        run.HttpPath = storages.SelectMany(HttpCost.All).ToList();
 
         var plots = new Dictionary<string, IReadOnlyList<(string Title, string File)>>(StringComparer.Ordinal);
         foreach (var storage in storages.Where(s => s.Cells.Count > 0))
@@ -89,6 +95,66 @@ public static class BenchmarkRun
         output.WriteLine($"report: {report}");
         output.WriteLine($"total run time: {clock.Elapsed.TotalSeconds:0} s");
         return violations == 0 && failures.Count == 0 ? 0 : 1;
+    }
+
+    /// <summary>A scale sweep (issue 16): its clusters one after another per storage, then report.md, results.json and SWEEP lines.</summary>
+    private static async Task<int> RunSweepAsync(BenchOptions options, IReadOnlyList<string> args, TextWriter output)
+    {
+        var sweep = options.Sweep!;
+        var clock = Stopwatch.StartNew();
+        var started = DateTimeOffset.UtcNow;
+        var folder = Path.GetFullPath(Path.Combine(options.OutputRoot, started.ToString("yyyyMMdd-HHmmss", null) + "-" + sweep));
+        Directory.CreateDirectory(folder);
+        var runTag = "s" + started.ToString("yyyyMMddHHmmss", null);
+        var scopes = Sweep.Scopes(options);
+        var cells = options.Storages.Sum(storage => scopes.Sum(p => p.Scope.Groups.Sum(g => g.Concurrency.Count * p.Scope.Systems(g.Workload, storage).Count)));
+        var progress = new Progress(output, cells);
+        progress.Line($"sweep {sweep}: storages {string.Join(",", options.Storages)}, points {string.Join(",", Sweep.Points(options))}, " +
+            $"{options.Warmup.TotalSeconds:0.##} s warm-up + {options.Duration.TotalSeconds:0.##} s per cell, {cells} cells; results in {folder}");
+
+        using var meter = new MeterProbe();
+        var storages = new List<StorageResult>();
+        foreach (var storage in options.Storages)
+        {
+            foreach (var (point, scope) in scopes)
+            {
+                progress.Point = point;
+                storages.Add(await new StorageRun(options, scope, storage, runTag, folder, progress, meter).RunAsync());
+            }
+        }
+
+        progress.Point = null;
+        var run = new SweepRunResult
+        {
+            Sweep = sweep,
+            StartedAt = started,
+            Command = "dotnet run -c Release --project tests/OrleansTwoPc.Benchmark -- " + string.Join(' ', args),
+            Machine = Machine(),
+            Code = CodeVersion(),
+            Options = options,
+            Storages = storages,
+            Summary = SweepReport.Verdicts(sweep, storages),
+            TotalSeconds = clock.Elapsed.TotalSeconds,
+        };
+        await File.WriteAllTextAsync(Path.Combine(folder, "results.json"), JsonSerializer.Serialize(run, Json));
+        var report = Path.Combine(folder, "report.md");
+        await File.WriteAllTextAsync(report, SweepReport.Build(run));
+
+        output.WriteLine();
+        output.Write(SweepReport.Tables(sweep, storages));
+        foreach (var line in run.Summary)
+        {
+            output.WriteLine(line);
+        }
+
+        var violations = storages.Sum(s => s.Checks.Count(c => !c.Conserved));
+        var failures = storages.Count(s => s.Error is not null);
+        output.WriteLine();
+        output.WriteLine($"money conservation: {storages.Sum(s => s.Checks.Count)} checks, {(violations == 0 ? "all conserved" : $"{violations} NOT conserved")}" +
+            (failures > 0 ? $"; {failures} cluster(s) failed" : ""));
+        output.WriteLine($"report: {report}");
+        output.WriteLine($"total run time: {clock.Elapsed.TotalSeconds:0} s");
+        return violations == 0 && failures == 0 ? 0 : 1;
     }
 
     /// <summary>Which OrleansTwoPc was measured: the commit, and whether its source had uncommitted changes (others edit concurrently).</summary>

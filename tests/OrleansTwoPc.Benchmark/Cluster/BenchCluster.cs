@@ -18,7 +18,7 @@ using OrleansTwoPc.Storage.Sqlite;
 namespace OrleansTwoPc.Benchmark.Cluster;
 
 /// <summary>
-/// Two in-process silos hosting both systems on one storage backend: OrleansTwoPc (AddTwoPc) and Orleans
+/// In-process silos (two unless a sweep asks for another count) hosting both systems on one storage backend: OrleansTwoPc (AddTwoPc) and Orleans
 /// Transactions (UseTransactions over a second named storage of the same backend), plus the benchmark's own grains
 /// (storage ceiling, no-op, auditors), which the testing host discovers in this assembly.
 /// </summary>
@@ -36,17 +36,27 @@ public sealed class BenchCluster : IAsyncDisposable
     /// </summary>
     public static readonly TimeSpan CoordinatorCollectionAge = TimeSpan.FromMinutes(2);
 
-    private BenchCluster(InProcessTestCluster inner) => Inner = inner;
+    private BenchCluster(InProcessTestCluster inner, IConfiguration settings)
+    {
+        Inner = inner;
+        Settings = settings;
+    }
 
     public InProcessTestCluster Inner { get; }
+
+    /// <summary>The service's configuration the silos were built with (the <c>TwoPc</c> section).</summary>
+    public IConfiguration Settings { get; }
+
+    /// <summary>Each silo's services, in the order the silos started.</summary>
+    public IEnumerable<IServiceProvider> SiloServices => Inner.Silos.Select(s => s.SiloHost.Services);
 
     public IClusterClient Client => Inner.Client;
 
     public static async Task<BenchCluster> StartAsync(StorageTarget target, PhaseProbe probe, StorageCounters orleansTxWrites,
-        BenchLog log, string serviceId)
+        BenchLog log, string serviceId, int silos = 2, CallCounter? calls = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(target.TwoPcSettings()).Build();
-        var builder = new InProcessTestClusterBuilder(2);
+        var builder = new InProcessTestClusterBuilder((short)silos);
         builder.Options.ServiceId = serviceId;
         builder.Options.ConfigureFileLogging = false;
         builder.ConfigureSilo((_, silo) =>
@@ -65,6 +75,7 @@ public sealed class BenchCluster : IAsyncDisposable
             });
             silo.Services.AddSingleton(sp => new GrainReferences<Baseline.IFloorAccountGrain>(sp.GetRequiredService<IGrainFactory>()));
             silo.Services.AddLogging(l => Quiet(l, log));
+            calls?.AddTo(silo);
         });
         builder.ConfigureClient(client =>
         {
@@ -84,7 +95,7 @@ public sealed class BenchCluster : IAsyncDisposable
             throw;
         }
 
-        return new BenchCluster(cluster);
+        return new BenchCluster(cluster, configuration);
     }
 
     /// <summary>A named grain storage as the silos use it, for bulk-loading accounts before the run.</summary>

@@ -14,6 +14,9 @@ public sealed record Headline(string Storage, Workload Workload, int Concurrency
     /// <summary>The architecture's floor (uniform workloads): how fast the bare 2PC pattern runs here.</summary>
     public CellResult? Floor { get; init; }
 
+    /// <summary>OrleansTwoPc through its HTTP API against the client path, where the twopc-http cell ran.</summary>
+    public HttpCost? Http { get; init; }
+
     /// <summary>floor_tps / orleans_tx_tps: the most any design with a coordinator grain per operation id could show.</summary>
     public double? FloorRatio => Floor is not null && OrleansTx is { Tps: > 0 } ? Floor.Tps / OrleansTx.Tps : null;
 
@@ -52,6 +55,7 @@ public sealed record Headline(string Storage, Workload Workload, int Concurrency
                 {
                     EfficiencyBest = twopc is not null && best > 0 && !workload.Replay ? twopc.Tps * (workload.Participants + 1) / best : null,
                     Floor = storage.Cell(workload.Name, c, "floor"),
+                    Http = HttpCost.Of(twopc, storage.Cell(workload.Name, c, "twopc-http")),
                 };
             }
         }
@@ -74,6 +78,13 @@ public sealed record Headline(string Storage, Workload Workload, int Concurrency
         if (Floor is not null)
         {
             line += $" floor_tps={F(Floor.Tps, "0")} floor_ratio={F(FloorRatio, "0.00")} twopc_of_floor={F(OfFloor, "0.00")}";
+        }
+
+        if (Http is not null)
+        {
+            line += $" twopc_http_tps={F(Http.TwopcHttpTps, "0")} twopc_http_p99_ms={F(Http.TwopcHttpP99Ms, "0.0")} http_over_client={F(Http.HttpOverClient, "0.00")}" +
+                $" twopc_cpu_ms_per_tx={F(Http.TwopcCpuMsPerTx, "0.000")} twopc_http_cpu_ms_per_tx={F(Http.TwopcHttpCpuMsPerTx, "0.000")}" +
+                $" http_cpu_ms_extra={F(Http.HttpCpuMsExtra, "0.000")} twopc_http_failed={Http.TwopcHttpFailed}";
         }
 
         return line + $" money_conserved={(Conserved is null ? "n/a" : Conserved.Value ? "yes" : "NO")}";

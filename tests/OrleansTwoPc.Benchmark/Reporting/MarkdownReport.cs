@@ -25,6 +25,7 @@ public static class MarkdownReport
         md.AppendLine();
 
         Headlines(md, run);
+        HttpPath(md, run);
         foreach (var storage in run.Storages)
         {
             StorageSection(md, storage, plots.GetValueOrDefault(storage.Storage) ?? []);
@@ -70,6 +71,36 @@ public static class MarkdownReport
         }
 
         md.AppendLine("```");
+        md.AppendLine();
+    }
+
+    private static void HttpPath(StringBuilder md, RunResult run)
+    {
+        if (run.HttpPath.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("## HTTP path: what the HTTP API costs over the Orleans client");
+        md.AppendLine();
+        md.AppendLine("twopc-http runs twopc's transfers through the HTTP API instead of `TransactionClient`: each one `POST /transactions` with a " +
+            "fresh UUIDv7 operation id as `Idempotency-Key`, sent by one pooled `HttpClient` (HTTP/1.1 keep-alive) to a real Kestrel on 127.0.0.1 " +
+            "in each silo (`MapTwoPc`, calling through that silo's grain factory as the silo host does; client loops alternate between the two), " +
+            "answered with the outcome, which the benchmark checks (a 202 is retried with the same key). It runs right after the twopc cell on the " +
+            "same key sequence and accounts, and money is checked after it. http_over_client = twopc tx/s / twopc-http tx/s (1 = HTTP costs " +
+            "nothing; 1.25 = the client path ran 25 % faster). CPU is the whole process per committed transaction, so the HTTP cell's figure " +
+            "holds both ends of each request (HttpClient and Kestrel) as well as the silos.");
+        md.AppendLine();
+        md.AppendLine("| storage | workload | loops | twopc tx/s | twopc-http tx/s | http_over_client | p50 ms twopc / http | p99 ms twopc / http | CPU ms per tx twopc / http (extra) | http aborted / failed |");
+        md.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|---|");
+        foreach (var h in run.HttpPath)
+        {
+            var reasons = string.Join(", ", h.TwopcHttpReasons.OrderByDescending(r => r.Value).Take(3).Select(r => $"{r.Key} x{r.Value}"));
+            md.AppendLine($"| {h.Storage} | {h.Workload} | {h.Concurrency} | {N(h.TwopcTps)} | {N(h.TwopcHttpTps)} | **{Headline.F(h.HttpOverClient, "0.00")}** | " +
+                $"{h.TwopcP50Ms:0.0} / {h.TwopcHttpP50Ms:0.0} | {h.TwopcP99Ms:0.0} / {h.TwopcHttpP99Ms:0.0} | " +
+                $"{h.TwopcCpuMsPerTx:0.000} / {h.TwopcHttpCpuMsPerTx:0.000} ({h.HttpCpuMsExtra:+0.000;-0.000}) | {h.TwopcHttpAborted} / {h.TwopcHttpFailed}{(reasons.Length > 0 ? $" ({reasons})" : "")} |");
+        }
+
         md.AppendLine();
     }
 
@@ -369,6 +400,9 @@ public static class MarkdownReport
             "sequence; throughput counts completions inside the measured window; latency (HdrHistogram, 3 digits) covers exactly those, aborted ones included.");
         md.AppendLine("- OrleansTwoPc: `TransactionClient.ExecuteAsync` with a fresh operation id per transaction. Its accounts are bulk-loaded through the " +
             "`twopc` grain storage (one write of the ledger's participant state per account) rather than through 10,000 deposits (3-4 writes each).");
+        md.AppendLine("- OrleansTwoPc over HTTP (twopc-http; by default SQLite transfer2-uniform only, `--http` everywhere): the same transfers as " +
+            "`POST /transactions`, see \"HTTP path\" above. Kestrel and HttpClient share the process with the silos, so the request's network " +
+            "is loopback and both of its ends use the same two cores as the cluster.");
         md.AppendLine("- Orleans Transactions: `[TransactionalState(\"account\", \"bench-otx\")] ITransactionalState<Balance>`, entry point " +
             "`[Transaction(TransactionOption.Create)]` on a transfer grain (one per client loop). Expert: account calls one after another in ascending " +
             "key order; naive (extra row, full mode): all in parallel. Funded by transactions of 16 deposits. Its storage `bench-otx` is a second named " +

@@ -7,7 +7,7 @@ namespace OrleansTwoPc.Benchmark.Reporting;
 /// <summary>PNG plots: throughput against concurrency, and latency percentile spectra at the headline concurrency.</summary>
 public static class Plots
 {
-    private static readonly string[] LatencySystems = ["twopc", "orleans-tx", "orleans-tx-naive", "ceiling"];
+    private static readonly string[] LatencySystems = ["twopc", "twopc-http", "orleans-tx", "orleans-tx-naive", "ceiling"];
 
     /// <summary>Writes every plot for one storage; returns (title, file name) pairs.</summary>
     public static IReadOnlyList<(string Title, string File)> Write(StorageResult storage, string folder)
@@ -39,7 +39,7 @@ public static class Plots
         var plot = new Plot();
         var levels = cells.Select(c => c.Concurrency).Distinct().Order().ToArray();
         double X(int c) => Math.Log2(c);
-        foreach (var system in new[] { "twopc", "orleans-tx", "orleans-tx-naive", "floor" })
+        foreach (var system in new[] { "twopc", "twopc-http", "orleans-tx", "orleans-tx-naive", "floor" })
         {
             var points = cells.Where(c => c.System == system).OrderBy(c => c.Concurrency).ToList();
             if (points.Count > 0)

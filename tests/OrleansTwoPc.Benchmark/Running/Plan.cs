@@ -32,15 +32,22 @@ public static class Plan
         return groups.OrderBy(g => g.Workload.Replay).ToList();
     }
 
-    /// <summary>Systems per concurrency level of a group, in the order they run.</summary>
-    public static IReadOnlyList<string> Systems(Workload workload, bool naive)
+    /// <summary>Systems per concurrency level of a group on one storage, in the order they run.</summary>
+    public static IReadOnlyList<string> Systems(Workload workload, string storage, BenchOptions options)
     {
         if (workload.Replay)
         {
             return ["twopc", "noop"];
         }
 
-        List<string> systems = naive ? ["twopc", "orleans-tx", "orleans-tx-naive", "ceiling"] : ["twopc", "orleans-tx", "ceiling"];
+        List<string> systems = ["twopc"];
+        // Right after twopc, so that the HTTP path's cost is measured against the client path under the same machine noise.
+        if (RunsHttp(workload, storage, options))
+        {
+            systems.Add("twopc-http");
+        }
+
+        systems.AddRange(options.Naive ? ["orleans-tx", "orleans-tx-naive", "ceiling"] : ["orleans-tx", "ceiling"]);
         // The floor has no group commit: under skew it would measure its own lock queue, not a floor.
         if (workload.Access == Access.Uniform)
         {
@@ -49,4 +56,14 @@ public static class Plan
 
         return systems;
     }
+
+    /// <summary>
+    /// The HTTP cell costs a cell per level, so by default it runs only where issue 15 asks for it: SQLite transfer2-uniform.
+    /// </summary>
+    public static bool RunsHttp(Workload workload, string storage, BenchOptions options) => options.Http switch
+    {
+        true => !workload.Replay,
+        false => false,
+        null => storage == "sqlite" && workload == Workload.Transfer2Uniform,
+    };
 }

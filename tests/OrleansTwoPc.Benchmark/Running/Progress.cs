@@ -11,6 +11,9 @@ public sealed class Progress(TextWriter output, int totalCells)
 
     public TimeSpan Elapsed => _clock.Elapsed;
 
+    /// <summary>The sweep point being run (e.g. "1,000,000 accounts"), shown on each cell line; null outside sweeps.</summary>
+    public string? Point { get; set; }
+
     public void Line(string text)
     {
         lock (output)
@@ -31,7 +34,7 @@ public sealed class Progress(TextWriter output, int totalCells)
         }
 
         Line(string.Create(CultureInfo.InvariantCulture,
-            $"{n,3}/{totalCells} {cell.Storage} {cell.Workload} c={cell.Concurrency} {cell.System,-16} {cell.Tps,9:N0} {unit,-8} aborts {cell.AbortRate,6:P1}  p50 {cell.Latency.P50Ms,7:0.0} ms  p99 {cell.Latency.P99Ms,7:0.0} ms{extra}"));
+            $"{n,3}/{totalCells} {cell.Storage}{(Point is null ? "" : " [" + Point + "]")} {cell.Workload} c={cell.Concurrency} {cell.System,-16} {cell.Tps,9:N0} {unit,-8} aborts {cell.AbortRate,6:P1}  p50 {cell.Latency.P50Ms,7:0.0} ms  p99 {cell.Latency.P99Ms,7:0.0} ms{extra}"));
     }
 
     public void Check(ConservationCheck check) => Line(string.Create(CultureInfo.InvariantCulture,

@@ -98,6 +98,27 @@ public sealed record CellResult
 
     public bool DrainTimedOut { get; init; }
 
+    /// <summary>Accounts in the key space this cell drew from.</summary>
+    public int Accounts { get; init; }
+
+    /// <summary>Silos in the cluster.</summary>
+    public int Silos { get; init; }
+
+    /// <summary>Grain calls per committed operation (sweeps only: counted by grain call filters).</summary>
+    public double? CallsPerCommit { get; init; }
+
+    /// <summary>Grain calls per committed operation by target interface (sweeps only).</summary>
+    public IReadOnlyDictionary<string, double>? CallsByInterface { get; init; }
+
+    /// <summary>Share of grain-to-grain calls whose caller ran on another silo (sweeps only).</summary>
+    public double? RemoteCallShare { get; init; }
+
+    /// <summary>Grain-to-grain calls per committed operation whose caller ran on another silo (sweeps only).</summary>
+    public double? RemoteCallsPerCommit { get; init; }
+
+    /// <summary>Total storage writes per committed operation (the sum of <see cref="WritesPerCommit"/>).</summary>
+    public double TotalWritesPerCommit => WritesPerCommit?.Values.Sum() ?? 0;
+
     public string Key => $"{Storage}/{Workload}/{Concurrency}/{System}";
 }
 
@@ -123,23 +144,49 @@ public sealed record StorageResult
     public required double Seconds { get; init; }
     public string? Error { get; init; }
 
+    /// <summary>Accounts per system on this cluster.</summary>
+    public int Accounts { get; init; }
+
+    /// <summary>Silos in this cluster.</summary>
+    public int Silos { get; init; }
+
+    /// <summary>Whether every account was activated before the first cell (false: cells start with cold accounts).</summary>
+    public bool Warmed { get; init; }
+
     public CellResult? Cell(string workload, int concurrency, string system) =>
         Cells.FirstOrDefault(c => c.Workload == workload && c.Concurrency == concurrency && c.System == system);
 }
 
-/// <summary>The whole run, as written to results.json.</summary>
-public sealed record RunResult
+/// <summary>What every results.json starts with: when, what command, on what machine, which code, with which options.</summary>
+public abstract record RunInfo
 {
     public required DateTimeOffset StartedAt { get; init; }
     public required string Command { get; init; }
     public required string Machine { get; init; }
     public required string Code { get; init; }
     public required BenchOptions Options { get; init; }
+    public required IReadOnlyList<StorageResult> Storages { get; init; }
+}
+
+/// <summary>The whole run, as written to results.json.</summary>
+public sealed record RunResult : RunInfo
+{
     public required int Accounts { get; init; }
     public required long FundingPerAccount { get; init; }
     public required double HottestAccountShare { get; init; }
-    public required IReadOnlyList<StorageResult> Storages { get; init; }
     public required IReadOnlyList<string> MeterInstruments { get; init; }
     public IReadOnlyList<string> ResultLines { get; set; } = [];
+
+    /// <summary>The HTTP API's cost over the Orleans client, per twopc-http cell (issue 15).</summary>
+    public IReadOnlyList<Reporting.HttpCost> HttpPath { get; set; } = [];
+
     public double TotalSeconds { get; set; }
+}
+
+/// <summary>A scale sweep (issue 16), as written to results.json: one <see cref="StorageResult"/> per cluster it ran.</summary>
+public sealed record SweepRunResult : RunInfo
+{
+    public required string Sweep { get; init; }
+    public required IReadOnlyList<string> Summary { get; init; }
+    public required double TotalSeconds { get; init; }
 }

@@ -11,9 +11,11 @@ namespace OrleansTwoPc.Benchmark.Running;
 /// concurrency levels with every system back to back (OrleansTwoPc, Orleans Transactions, the ceiling), so machine
 /// noise hits all systems alike, and a money-conservation check after each ledger cell.
 /// </summary>
-public sealed class StorageRun(BenchOptions options, KeySpace keys, string storage, string runTag, string folder,
+public sealed class StorageRun(BenchOptions options, StorageScope scope, string storage, string runTag, string folder,
     Progress progress, MeterProbe meter)
 {
+    private readonly KeySpace keys = scope.Keys;
+
     /// <summary>Each account's starting balance: transfers move at most 300, so funds run short only by freak skew.</summary>
     public const long Funding = 1_000_000;
 
@@ -24,7 +26,7 @@ public sealed class StorageRun(BenchOptions options, KeySpace keys, string stora
     public async Task<StorageResult> RunAsync()
     {
         var clock = Stopwatch.StartNew();
-        var log = new BenchLog(Path.Combine(folder, $"silo-warnings-{storage}.log"));
+        var log = new BenchLog(Path.Combine(folder, $"silo-warnings-{storage}{(progress.Point is { } point ? "-" + point.Replace(' ', '-') : "")}.log"));
         using var target = StorageTarget.Create(storage);
         var probe = new PhaseProbe();
         var orleansTxWrites = new StorageCounters();
@@ -33,12 +35,24 @@ public sealed class StorageRun(BenchOptions options, KeySpace keys, string stora
         string? error = null;
         try
         {
-            progress.Line($"{storage}: starting 2 silos");
-            await using var cluster = await BenchCluster.StartAsync(target, probe, orleansTxWrites, log, $"bench-{runTag}-{storage}");
+            progress.Line($"{storage}: starting {scope.Silos} silo{(scope.Silos == 1 ? "" : "s")}");
+            await using var cluster = await BenchCluster.StartAsync(target, probe, orleansTxWrites, log,
+                $"bench-{runTag}-{storage}{(progress.Point is null ? "" : "-" + keys.Count + "-" + scope.Silos)}", scope.Silos, scope.Calls);
             startSeconds = clock.Elapsed.TotalSeconds;
             description = await target.DescribeAsync();
             progress.Line($"{storage}: cluster up in {startSeconds:0.0} s; {description}");
             var systems = new Systems(cluster, keys, probe, runTag);
+            var plan = scope.Groups;
+            var orleansTx = scope.Runs("orleans-tx", storage) || scope.Runs("orleans-tx-naive", storage);
+            await using var http = scope.Runs("twopc-http", storage)
+                ? await TwoPcHttpSystem.StartAsync(cluster, systems.TwoPc, keys, runTag, log)
+                : null;
+            systems.Http = http;
+            if (http is not null)
+            {
+                progress.Line($"{storage}: HTTP API up in each silo, answering");
+            }
+
             foreach (var system in systems.All)
             {
                 _descriptions[system.Name] = system.Description;
@@ -51,28 +65,49 @@ public sealed class StorageRun(BenchOptions options, KeySpace keys, string stora
             };
 
             var funding = Stopwatch.StartNew();
-            progress.Line($"{storage}: funding {keys.Count:N0} accounts x {Funding:N0} in each system");
-            // SQLite has one writer: concurrent bulk writes only collide (and back off 150 ms), so load it one write at a time.
-            var parallel = storage == "sqlite" ? 1 : 64;
-            await systems.TwoPc.FundAsync(Funding, parallel);
-            await systems.OrleansTx.FundAsync(Funding, parallel);
-            fundingSeconds = funding.Elapsed.TotalSeconds;
-            await CheckAsync(books["twopc"], systems.TwoPc, "funding", all: true);
-            await CheckAsync(books["orleans-tx"], systems.OrleansTx, "funding", all: true);
-            await Task.WhenAll(systems.TwoPc.WarmAsync(), systems.OrleansTx.WarmAsync(), systems.Floor.WarmAsync());
-            progress.Line($"{storage}: funded and activated every account in {funding.Elapsed.TotalSeconds:0.0} s");
+            progress.Line($"{storage}: funding {keys.Count:N0} accounts x {Funding:N0} in {(orleansTx ? "each system" : "OrleansTwoPc")}");
+            // OrleansTwoPc's storage group-commits concurrent writes (one database transaction per batch), so many writes in
+            // flight load it in bulk. Orleans Transactions' plain ADO.NET storage on SQLite has one writer and no batching:
+            // concurrent writes there only collide (and back off 150 ms), so it is loaded one write at a time.
+            await systems.TwoPc.FundAsync(Funding, storage == "memory" ? 64 : 512);
+            if (orleansTx)
+            {
+                await systems.OrleansTx.FundAsync(Funding, storage == "sqlite" ? 1 : 64);
+            }
 
-            foreach (var c in new[] { 1, Plan.Headline })
+            fundingSeconds = funding.Elapsed.TotalSeconds;
+            progress.Line($"{storage}: funded in {fundingSeconds:0.0} s ({keys.Count * (orleansTx ? 2 : 1) / fundingSeconds:N0} accounts/s)");
+            if (scope.FullChecks)
+            {
+                await CheckAsync(books["twopc"], systems.TwoPc, "funding", all: true);
+                if (orleansTx)
+                {
+                    await CheckAsync(books["orleans-tx"], systems.OrleansTx, "funding", all: true);
+                }
+            }
+
+            if (scope.Warm)
+            {
+                await Task.WhenAll(systems.TwoPc.WarmAsync(), orleansTx ? systems.OrleansTx.WarmAsync() : Task.CompletedTask,
+                    scope.Runs("floor", storage) ? systems.Floor.WarmAsync() : Task.CompletedTask);
+                progress.Line($"{storage}: funded and activated every account in {funding.Elapsed.TotalSeconds:0.0} s");
+            }
+            else
+            {
+                progress.Line($"{storage}: accounts left cold (not activated): each cell activates what it touches");
+            }
+
+            foreach (var c in scope.Reference ? [1, Plan.Headline] : Array.Empty<int>())
             {
                 await RunCellAsync(systems.NoOp, new Workload("noop", 0, Access.Uniform), c, null, probe, orleansTxWrites, cluster,
                     options.Warmup / 3, options.Duration / 2);
             }
 
-            foreach (var group in Plan.For(options))
+            foreach (var group in plan)
             {
                 foreach (var concurrency in group.Concurrency)
                 {
-                    foreach (var name in Plan.Systems(group.Workload, options.Naive))
+                    foreach (var name in scope.Systems(group.Workload, storage))
                     {
                         var system = systems.Get(name, group.Workload);
                         var book = system is ILedgerSystem ledger ? books[ledger.Ledger] : null;
@@ -95,8 +130,15 @@ public sealed class StorageRun(BenchOptions options, KeySpace keys, string stora
                 }
             }
 
-            await CheckAsync(books["twopc"], systems.TwoPc, "the run (all accounts)", all: true);
-            await CheckAsync(books["orleans-tx"], systems.OrleansTx, "the run (all accounts)", all: true);
+            // Above FullCheckLimit accounts the per-cell checks (touched accounts) are the run's checks.
+            if (scope.FullChecks)
+            {
+                await CheckAsync(books["twopc"], systems.TwoPc, "the run (all accounts)", all: true);
+                if (orleansTx)
+                {
+                    await CheckAsync(books["orleans-tx"], systems.OrleansTx, "the run (all accounts)", all: true);
+                }
+            }
         }
         catch (Exception ex) when (ex is not UsageException)
         {
@@ -120,6 +162,9 @@ public sealed class StorageRun(BenchOptions options, KeySpace keys, string stora
             SiloWarnings = log.TakeCounts(),
             Seconds = clock.Elapsed.TotalSeconds,
             Error = error,
+            Accounts = keys.Count,
+            Silos = scope.Silos,
+            Warmed = scope.Warm,
         };
     }
 
@@ -136,6 +181,7 @@ public sealed class StorageRun(BenchOptions options, KeySpace keys, string stora
         long orleansTxAtStart = 0, orleansTxAtEnd = 0;
         HdrHistogram.LongHistogram? orleansTxLatency = null;
         IReadOnlyList<InstrumentStat> instruments = [];
+        CallCounts? calls = null;
         var measurement = await CellRunner.RunAsync(system, setup,
             atMeasureStart: () =>
             {
@@ -143,6 +189,7 @@ public sealed class StorageRun(BenchOptions options, KeySpace keys, string stora
                 orleansTxAtStart = orleansTxWrites.Writes;
                 orleansTxWrites.TakeWriteLatency();
                 meter.Collect();
+                scope.Calls?.Take();
             },
             atMeasureEnd: () =>
             {
@@ -150,6 +197,7 @@ public sealed class StorageRun(BenchOptions options, KeySpace keys, string stora
                 orleansTxAtEnd = orleansTxWrites.Writes;
                 orleansTxLatency = orleansTxWrites.TakeWriteLatency();
                 instruments = meter.Collect();
+                calls = scope.Calls?.Take();
             });
         var phases = timed ? probe.Collect(workload.Participants) : null;
         probe.Timing = false;
@@ -157,7 +205,7 @@ public sealed class StorageRun(BenchOptions options, KeySpace keys, string stora
         var committed = Math.Max(1, measurement.Committed);
         IReadOnlyDictionary<string, double>? writes = system switch
         {
-            TwoPcSystem or CeilingSystem or FloorSystem => PhaseProbe.WriteCounterNames
+            TwoPcSystem or TwoPcHttpSystem or CeilingSystem or FloorSystem => PhaseProbe.WriteCounterNames
                 .Select((name, i) => (name, perCommit: (writesAtEnd[i] - writesAtStart[i]) / (double)committed))
                 .Where(w => w.perCommit > 0)
                 .ToDictionary(w => w.name, w => Math.Round(w.perCommit, 3), StringComparer.Ordinal),
@@ -204,6 +252,12 @@ public sealed class StorageRun(BenchOptions options, KeySpace keys, string stora
             GcPauseShare = measurement.GcPauseSeconds / measurement.MeasuredSeconds,
             DrainSeconds = measurement.DrainSeconds,
             DrainTimedOut = measurement.DrainTimedOut,
+            Accounts = keys.Count,
+            Silos = scope.Silos,
+            CallsPerCommit = calls is null ? null : Math.Round(calls.Total / (double)committed, 2),
+            CallsByInterface = calls?.ByInterface.ToDictionary(p => p.Key, p => Math.Round(p.Value / (double)committed, 2), StringComparer.Ordinal),
+            RemoteCallShare = calls?.RemoteShare,
+            RemoteCallsPerCommit = calls is null ? null : Math.Round(calls.Remote / (double)committed, 2),
         };
         _cells.Add(cell);
         progress.Cell(cell);
@@ -247,12 +301,18 @@ public sealed class StorageRun(BenchOptions options, KeySpace keys, string stora
 
         public FloorSystem Floor { get; } = new(cluster.Client, keys, runTag);
 
-        public IEnumerable<IBenchSystem> All => [TwoPc, OrleansTx, OrleansTxNaive, Ceiling, NoOp, Floor];
+        /// <summary>Through the HTTP API; null when no cell of this storage runs it (it starts a Kestrel per silo).</summary>
+        public TwoPcHttpSystem? Http { get; set; }
+
+        public IEnumerable<IBenchSystem> All => Http is null
+            ? [TwoPc, OrleansTx, OrleansTxNaive, Ceiling, NoOp, Floor]
+            : [TwoPc, Http, OrleansTx, OrleansTxNaive, Ceiling, NoOp, Floor];
 
         public IBenchSystem Get(string name, Workload workload) => name switch
         {
             "twopc" when workload.Replay => new TwoPcReplaySystem(TwoPc),
             "twopc" => TwoPc,
+            "twopc-http" => Http ?? throw new InvalidOperationException("twopc-http was planned but its HTTP API was not started"),
             "orleans-tx" => OrleansTx,
             "orleans-tx-naive" => OrleansTxNaive,
             "ceiling" => Ceiling,

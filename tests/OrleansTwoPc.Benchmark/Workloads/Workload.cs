@@ -25,6 +25,12 @@ public sealed record Workload(string Name, int Participants, Access Access, bool
     /// <summary>One write to one account-sized grain: the storage ceiling's key stream, uniform whatever the cell.</summary>
     public static readonly Workload SingleWrite = new("single-write", 1, Access.Uniform);
 
+    /// <summary>
+    /// N accounts picked uniformly, one debited (N-1)x, N-1 credited x: the participants sweep's shape (transfer2 and
+    /// transfer4 are its N = 2 and 4).
+    /// </summary>
+    public static Workload TransferUniform(int participants) => new($"transfer{participants}-uniform", participants, Access.Uniform);
+
     public static IReadOnlyList<Workload> All { get; } = [Transfer2Uniform, Transfer2Zipf, Transfer4Uniform, Transfer4Zipf, DedupeHit];
 
     public static Workload Parse(string name) =>
