@@ -144,6 +144,32 @@ public sealed class StorageTarget : IDisposable
         }
     }
 
+    /// <summary>
+    /// Deletes the grain-state rows of <paramref name="serviceId"/> (both systems' rows carry it) from PostgreSQL and
+    /// returns how many; null for the other backends, or when the delete failed (said on the console, not fatal).
+    /// </summary>
+    public async Task<long?> DeleteRowsAsync(string serviceId)
+    {
+        if (Name != "postgres")
+        {
+            return null;
+        }
+
+        try
+        {
+            await using var connection = new NpgsqlConnection(PostgresConnectionString());
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("DELETE FROM OrleansStorage WHERE ServiceId = @serviceId", connection) { CommandTimeout = 600 };
+            command.Parameters.AddWithValue("serviceId", serviceId);
+            return await command.ExecuteNonQueryAsync();
+        }
+        catch (NpgsqlException ex)
+        {
+            Console.Error.WriteLine($"postgres: could not delete the rows of service id {serviceId}: {ex.Message}");
+            return null;
+        }
+    }
+
     public void Dispose()
     {
         if (Folder is null)

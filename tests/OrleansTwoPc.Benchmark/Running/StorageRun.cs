@@ -33,11 +33,49 @@ public sealed class StorageRun(BenchOptions options, StorageScope scope, string 
         double startSeconds = 0, fundingSeconds = 0;
         var description = storage;
         string? error = null;
+        var serviceId = $"bench-{runTag}-{storage}{(progress.Point is null ? "" : "-" + keys.Count + "-" + scope.Silos)}";
         try
         {
+            await RunClusterAsync();
+        }
+        catch (Exception ex) when (ex is not UsageException)
+        {
+            error = $"{ex.GetType().Name}: {ex.Message}";
+            progress.Line($"{storage}: FAILED: {error}");
+        }
+        finally
+        {
+            log.Close();
+        }
+
+        // After the cluster stopped: a shared PostgreSQL database keeps nothing of the run (a 10^6-account sweep point
+        // alone leaves a gigabyte). A SQLite file is in a temporary folder that the target deletes.
+        if (await target.DeleteRowsAsync(serviceId) is { } deleted)
+        {
+            progress.Line($"{storage}: deleted the run's {deleted:N0} rows (service id {serviceId})");
+        }
+
+        return new StorageResult
+        {
+            Storage = storage,
+            Description = description,
+            ClusterStartSeconds = startSeconds,
+            FundingSeconds = fundingSeconds,
+            Systems = _descriptions,
+            Cells = _cells,
+            Checks = _checks,
+            SiloWarnings = log.TakeCounts(),
+            Seconds = clock.Elapsed.TotalSeconds,
+            Error = error,
+            Accounts = keys.Count,
+            Silos = scope.Silos,
+            Warmed = scope.Warm,
+        };
+
+        async Task RunClusterAsync()
+        {
             progress.Line($"{storage}: starting {scope.Silos} silo{(scope.Silos == 1 ? "" : "s")}");
-            await using var cluster = await BenchCluster.StartAsync(target, probe, orleansTxWrites, log,
-                $"bench-{runTag}-{storage}{(progress.Point is null ? "" : "-" + keys.Count + "-" + scope.Silos)}", scope.Silos, scope.Calls);
+            await using var cluster = await BenchCluster.StartAsync(target, probe, orleansTxWrites, log, serviceId, scope.Silos, scope.Calls);
             startSeconds = clock.Elapsed.TotalSeconds;
             description = await target.DescribeAsync();
             progress.Line($"{storage}: cluster up in {startSeconds:0.0} s; {description}");
@@ -140,32 +178,6 @@ public sealed class StorageRun(BenchOptions options, StorageScope scope, string 
                 }
             }
         }
-        catch (Exception ex) when (ex is not UsageException)
-        {
-            error = $"{ex.GetType().Name}: {ex.Message}";
-            progress.Line($"{storage}: FAILED: {error}");
-        }
-        finally
-        {
-            log.Close();
-        }
-
-        return new StorageResult
-        {
-            Storage = storage,
-            Description = description,
-            ClusterStartSeconds = startSeconds,
-            FundingSeconds = fundingSeconds,
-            Systems = _descriptions,
-            Cells = _cells,
-            Checks = _checks,
-            SiloWarnings = log.TakeCounts(),
-            Seconds = clock.Elapsed.TotalSeconds,
-            Error = error,
-            Accounts = keys.Count,
-            Silos = scope.Silos,
-            Warmed = scope.Warm,
-        };
     }
 
     private async Task RunCellAsync(IBenchSystem system, Workload workload, int concurrency, LedgerBook? book, PhaseProbe probe,
