@@ -87,14 +87,8 @@ public static class BenchmarkRun
             output.WriteLine(line);
         }
 
-        var violations = storages.Sum(s => s.Checks.Count(c => !c.Conserved));
         var failures = storages.Where(s => s.Error is not null).Select(s => s.Storage).ToList();
-        output.WriteLine();
-        output.WriteLine($"money conservation: {storages.Sum(s => s.Checks.Count)} checks, {(violations == 0 ? "all conserved" : $"{violations} NOT conserved")}" +
-            (failures.Count > 0 ? $"; failed storages: {string.Join(", ", failures)}" : ""));
-        output.WriteLine($"report: {report}");
-        output.WriteLine($"total run time: {clock.Elapsed.TotalSeconds:0} s");
-        return violations == 0 && failures.Count == 0 ? 0 : 1;
+        return Conclude(output, storages, failures.Count > 0 ? $"failed storages: {string.Join(", ", failures)}" : null, report, clock);
     }
 
     /// <summary>A scale sweep (issue 16): its clusters one after another per storage, then report.md, results.json and SWEEP lines.</summary>
@@ -147,14 +141,21 @@ public static class BenchmarkRun
             output.WriteLine(line);
         }
 
-        var violations = storages.Sum(s => s.Checks.Count(c => !c.Conserved));
         var failures = storages.Count(s => s.Error is not null);
+        return Conclude(output, storages, failures > 0 ? $"{failures} cluster(s) failed" : null, report, clock);
+    }
+
+    /// <summary>The run's last lines (money conservation, where the report is, the run time) and its exit code.</summary>
+    /// <param name="failed">What failed to run, or null when everything ran.</param>
+    private static int Conclude(TextWriter output, IReadOnlyList<StorageResult> storages, string? failed, string report, Stopwatch clock)
+    {
+        var violations = storages.Sum(s => s.Checks.Count(c => !c.Conserved));
         output.WriteLine();
         output.WriteLine($"money conservation: {storages.Sum(s => s.Checks.Count)} checks, {(violations == 0 ? "all conserved" : $"{violations} NOT conserved")}" +
-            (failures > 0 ? $"; {failures} cluster(s) failed" : ""));
+            (failed is null ? "" : "; " + failed));
         output.WriteLine($"report: {report}");
         output.WriteLine($"total run time: {clock.Elapsed.TotalSeconds:0} s");
-        return violations == 0 && failures == 0 ? 0 : 1;
+        return violations == 0 && failed is null ? 0 : 1;
     }
 
     /// <summary>Which OrleansTwoPc was measured: the commit, and whether its source had uncommitted changes (others edit concurrently).</summary>

@@ -40,7 +40,7 @@ public static class ChaosRunner
         var output = TextWriter.Synchronized(writer);
         var clock = Stopwatch.StartNew();
         RunData run;
-        using var http = options.Http.Count > 0 ? new HttpSubmitter(options.Http, Workload.ClientDeadline) : null;
+        using var http = options.Http.Count > 0 ? new HttpSubmitter(options.Http, Workload.ClientRetries()) : null;
         if (options.External)
         {
             output.WriteLine($"chaos: external cluster {options.ClusterId} via {string.Join(",", options.Gateways)}: seed={options.Seed} " +

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using OrleansTwoPc.Client;
 using OrleansTwoPc.Http;
 
 namespace OrleansTwoPc.Chaos;
@@ -12,7 +13,7 @@ namespace OrleansTwoPc.Chaos;
 /// Submits an operation through the silos' HTTP API as any HTTP caller would (docs/http.md): <c>POST /transactions</c>
 /// with the operation id as <c>Idempotency-Key</c> and the request, with its <c>createdAt</c>, as the JSON body. It
 /// behaves like <see cref="OrleansTwoPc.Client.TransactionClient"/> so that both kinds of answer mean the same to the
-/// checker: it retries with the same key until <see cref="Workload.ClientDeadline"/>, and each submission ends in
+/// checker: it retries with the same key and backoff (<see cref="Workload.ClientRetries"/>), and each submission ends in
 /// exactly one <see cref="Response"/> (marked <see cref="Response.ViaHttp"/>), never none. 200 is the outcome; 202 is
 /// "still undecided": it polls the <c>Location</c> once, then posts again (a retry joins, never runs twice). A refused
 /// or reset connection (a killed silo), a timeout (a paused one) or a 5xx is a failure that moves the next attempt to
@@ -28,9 +29,6 @@ public sealed class HttpSubmitter : IDisposable
     /// </summary>
     public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(15);
 
-    // The Orleans client's backoff as the workload configures it: 100 ms doubling to 1 s.
-    private static readonly TimeSpan InitialBackoff = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LongestRetryAfter = TimeSpan.FromSeconds(2);
 
     private const string IdempotencyKeyHeader = "Idempotency-Key";
@@ -38,13 +36,14 @@ public sealed class HttpSubmitter : IDisposable
     private const string ProblemTypePrefix = "urn:orleanstwopc:problem:";
 
     private readonly HttpClient _http;
+    private readonly TransactionClientOptions _retries;
     private readonly TimeSpan _deadline;
     private readonly ConcurrentDictionary<string, int> _answers = new(StringComparer.Ordinal);
 
     /// <param name="endpoints">The silos' HTTP base addresses (at least one).</param>
-    /// <param name="deadline">How long one submission keeps retrying before its answer is unknown.</param>
-    public HttpSubmitter(IReadOnlyList<Uri> endpoints, TimeSpan deadline)
-        : this(endpoints, deadline, new SocketsHttpHandler
+    /// <param name="retries">How long one submission keeps retrying before its answer is unknown, and its backoff.</param>
+    public HttpSubmitter(IReadOnlyList<Uri> endpoints, TransactionClientOptions retries)
+        : this(endpoints, retries, new SocketsHttpHandler
         {
             // A killed silo refuses at once; a short connect timeout only matters for an unreachable address.
             ConnectTimeout = TimeSpan.FromSeconds(2),
@@ -56,12 +55,13 @@ public sealed class HttpSubmitter : IDisposable
     }
 
     /// <summary>Over <paramref name="handler"/> (a test's scripted silos); disposed with this.</summary>
-    internal HttpSubmitter(IReadOnlyList<Uri> endpoints, TimeSpan deadline, HttpMessageHandler handler)
+    internal HttpSubmitter(IReadOnlyList<Uri> endpoints, TransactionClientOptions retries, HttpMessageHandler handler)
     {
         ArgumentOutOfRangeException.ThrowIfZero(endpoints.Count, nameof(endpoints));
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(deadline, TimeSpan.Zero, nameof(deadline));
+        retries.Validate();
         Endpoints = endpoints;
-        _deadline = deadline;
+        _retries = retries;
+        _deadline = retries.Deadline;
         _http = new HttpClient(handler)
         {
             // Each attempt has its own timeout (the remaining deadline, at most AttemptTimeout).
@@ -84,7 +84,7 @@ public sealed class HttpSubmitter : IDisposable
     {
         var body = Body(record.Request);
         var clock = Stopwatch.StartNew();
-        var backoff = InitialBackoff;
+        var backoff = _retries.InitialBackoff;
         var target = endpoint;
         Exception? lastError = null;
         while (true)
@@ -125,7 +125,7 @@ public sealed class HttpSubmitter : IDisposable
 
             history.CountRetry();
             await Task.Delay(backoff * (0.5 + (Random.Shared.NextDouble() / 2)));
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _retries.MaxBackoff.Ticks));
         }
     }
 

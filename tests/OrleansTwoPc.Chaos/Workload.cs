@@ -188,14 +188,17 @@ public sealed class Workload(int seed, HttpSubmitter? http = null, double httpSh
     private static TransactionRequest Restock(string item, long amount) =>
         new(new ParticipantOperation(ParticipantKinds.Inventory, item, InventoryActions.Restock, amount));
 
+    /// <summary>How every caller of the run retries, over Orleans (<see cref="NewClient"/>) or HTTP (<see cref="HttpSubmitter"/>).</summary>
+    public static TransactionClientOptions ClientRetries() => new()
+    {
+        Deadline = ClientDeadline,
+        MaxBackoff = TimeSpan.FromSeconds(1),
+    };
+
     /// <summary>A <see cref="TransactionClient"/> with the run's deadline that counts its retries.</summary>
     public static TransactionClient NewClient(IClusterClient client, History history)
     {
-        var transactions = new TransactionClient(client, new TransactionClientOptions
-        {
-            Deadline = ClientDeadline,
-            MaxBackoff = TimeSpan.FromSeconds(1),
-        });
+        var transactions = new TransactionClient(client, ClientRetries());
         transactions.Retrying += (_, _) => history.CountRetry();
         return transactions;
     }

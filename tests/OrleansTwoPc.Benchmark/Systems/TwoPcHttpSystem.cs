@@ -101,10 +101,7 @@ public sealed class TwoPcHttpSystem : ILedgerSystem, IAsyncDisposable
         {
             while (true)
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new ByteArrayContent(body) };
-                request.Content.Headers.ContentType = Json;
-                request.Headers.TryAddWithoutValidation("Idempotency-Key", id);
-                using var response = await _http.SendAsync(request);
+                using var response = await PostAsync(endpoint, new ByteArrayContent(body), id);
                 // Still undecided after the server's wait: the API's contract is to retry with the same key, which joins it.
                 if (response.StatusCode == HttpStatusCode.Accepted && Stopwatch.GetElapsedTime(started) < Deadline)
                 {
@@ -133,6 +130,15 @@ public sealed class TwoPcHttpSystem : ILedgerSystem, IAsyncDisposable
         {
             await frontEnd.DisposeAsync();
         }
+    }
+
+    /// <summary><c>POST /transactions</c> of <paramref name="body"/> (JSON) under <paramref name="id"/> as Idempotency-Key.</summary>
+    private async Task<HttpResponseMessage> PostAsync(Uri endpoint, HttpContent body, string id)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = body };
+        request.Content.Headers.ContentType = Json;
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", id);
+        return await _http.SendAsync(request);
     }
 
     /// <summary>The outcome in the answer, checked: 200 with this key's id and a decided status, anything else failed.</summary>
@@ -194,15 +200,9 @@ public sealed class TwoPcHttpSystem : ILedgerSystem, IAsyncDisposable
         for (var i = 0; i < _endpoints.Length; i++)
         {
             var from = $"{runTag}-http-warm-{i}";
-            using var request = new HttpRequestMessage(HttpMethod.Post, _endpoints[i])
-            {
-                Content = new StringContent(
-                    $$"""{"operations":[{"kind":"ledger","key":"{{from}}","action":"debit","amount":1},{"kind":"ledger","key":"{{from}}-to","action":"credit","amount":1}]}"""),
-            };
-            request.Content.Headers.ContentType = Json;
             var id = OperationIds.New(from);
-            request.Headers.TryAddWithoutValidation("Idempotency-Key", id);
-            using var response = await _http.SendAsync(request);
+            using var response = await PostAsync(_endpoints[i], new StringContent(
+                $$"""{"operations":[{"kind":"ledger","key":"{{from}}","action":"debit","amount":1},{"kind":"ledger","key":"{{from}}-to","action":"credit","amount":1}]}"""), id);
             var result = await ReadAsync(response, id);
             if (result.Status != OpStatus.Aborted)
             {

@@ -136,7 +136,9 @@ public sealed class HttpSubmitterTests
     {
         var history = new History();
         var record = history.Start("t1", "transfer", TransactionRequest.Transfer("a", "b", 10) with { CreatedAt = CreatedAt });
-        using var http = new HttpSubmitter([Silo0, Silo1], deadline ?? TimeSpan.FromSeconds(20), silos);
+        var retries = Workload.ClientRetries();
+        retries.Deadline = deadline ?? retries.Deadline;
+        using var http = new HttpSubmitter([Silo0, Silo1], retries, silos);
         return (await http.SubmitAsync(record, submission, 0, history), record, history);
     }
 }
