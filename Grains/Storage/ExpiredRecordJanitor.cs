@@ -21,6 +21,11 @@ public sealed class ExpiredRecordJanitor(Func<DbConnection> connect, Func<DateTi
     public async Task<int> DeleteAsync(string serviceId, string stateName, DateTimeOffset cutoff, IReadOnlySet<string> keep,
         CancellationToken cancellationToken)
     {
+        if (stateName.Contains('/', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"a state name swept by age has no '/' (got '{stateName}')", nameof(stateName));
+        }
+
         await using var connection = connect();
         await connection.OpenAsync(cancellationToken);
         var deleted = 0;
@@ -28,16 +33,16 @@ public sealed class ExpiredRecordJanitor(Func<DbConnection> connect, Func<DateTi
         while (true)
         {
             var candidates = await CandidatesAsync(connection, serviceId, stateName, cutoff, skipped.Count + Batch, cancellationToken);
-            var doomed = candidates.Where(k => !skipped.Contains(k)).ToList();
-            foreach (var key in doomed.Where(k => keep.Contains(ExactKeyGrainStorage.Unstored(k))))
+            var doomed = candidates.Where(c => !skipped.Contains(c.Key)).ToList();
+            foreach (var candidate in doomed.Where(c => keep.Contains(ExactKeyGrainStorage.Unstored(c.Key))))
             {
-                skipped.Add(key);
+                skipped.Add(candidate.Key);
             }
 
-            doomed.RemoveAll(skipped.Contains);
-            foreach (var key in doomed)
+            doomed.RemoveAll(c => skipped.Contains(c.Key));
+            foreach (var candidate in doomed)
             {
-                deleted += await DeleteOneAsync(connection, serviceId, stateName, key, cutoff, cancellationToken);
+                deleted += await DeleteOneAsync(connection, serviceId, stateName, candidate, cutoff, cancellationToken);
             }
 
             if (candidates.Count < skipped.Count + Batch)
@@ -47,36 +52,46 @@ public sealed class ExpiredRecordJanitor(Func<DbConnection> connect, Func<DateTi
         }
     }
 
-    private async Task<List<string>> CandidatesAsync(DbConnection connection, string serviceId, string stateName,
+    // Through IX_OrleansStorage_Expiry, whose expression the condition repeats (see the schema scripts). Only that
+    // expression: SQLite substitutes constants into it when ServiceId and GrainTypeString are also compared, and then
+    // no longer recognizes its index. A state name never has a '/', so the scope names one service and state name.
+    private async Task<List<Candidate>> CandidatesAsync(DbConnection connection, string serviceId, string stateName,
         DateTimeOffset cutoff, int limit, CancellationToken cancellationToken)
     {
         await using var command = Command(connection, """
-            SELECT GrainIdExtensionString FROM OrleansStorage
-            WHERE ServiceId = @ServiceId AND GrainTypeString = @StateName AND ModifiedOn < @Cutoff
+            SELECT GrainIdExtensionString, GrainIdHash FROM OrleansStorage
+            WHERE (ServiceId || '/' || GrainTypeString) = @Scope AND ModifiedOn < @Cutoff
             ORDER BY ModifiedOn LIMIT @Limit
             """, serviceId, stateName, cutoff);
+        Parameter(command, "Scope", serviceId + "/" + stateName);
         Parameter(command, "Limit", limit);
-        var keys = new List<string>();
+        var candidates = new List<Candidate>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            keys.Add(reader.GetString(0));
+            candidates.Add(new Candidate(reader.GetString(0), reader.GetInt32(1)));
         }
 
-        return keys;
+        return candidates;
     }
 
-    // The age condition is repeated: a row written again since it was listed is no longer expired and stays.
-    private async Task<int> DeleteOneAsync(DbConnection connection, string serviceId, string stateName, string key,
+    // Found through the primary key, which the hash leads. The age condition is repeated: a row written again since
+    // it was listed is no longer expired and stays.
+    private async Task<int> DeleteOneAsync(DbConnection connection, string serviceId, string stateName, Candidate row,
         DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
         await using var command = Command(connection, """
             DELETE FROM OrleansStorage
-            WHERE ServiceId = @ServiceId AND GrainTypeString = @StateName AND GrainIdExtensionString = @Key AND ModifiedOn < @Cutoff
+            WHERE GrainIdHash = @Hash AND ServiceId = @ServiceId AND GrainTypeString = @StateName AND GrainIdExtensionString = @Key
+              AND ModifiedOn < @Cutoff
             """, serviceId, stateName, cutoff);
-        Parameter(command, "Key", key);
+        Parameter(command, "Hash", row.Hash);
+        Parameter(command, "Key", row.Key);
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    /// <summary>An expired row: its stored key and its grain id hash.</summary>
+    private readonly record struct Candidate(string Key, int Hash);
 
     private DbCommand Command(DbConnection connection, string sql, string serviceId, string stateName, DateTimeOffset cutoff)
     {
