@@ -27,6 +27,9 @@ internal sealed partial class PostgresSchema(string connectionString, PostgresSc
     /// <summary>The startup option that turns <c>synchronous_commit</c> on for a session (see TwoPcStorageOptions.PostgresConnectionString).</summary>
     public const string SynchronousCommitOption = "-c synchronous_commit=on";
 
+    /// <summary>The startup option that keeps the writers' prepared point writes on the primary key (see TwoPcPostgresOptions.WriterConnectionString).</summary>
+    public const string WriterPlanOption = "-c enable_seqscan=off";
+
     /// <summary>Advisory lock key taken while the script runs (an arbitrary constant: "2PC schema").</summary>
     internal const long AdvisoryLockKey = 0x32_50_43_5F_53_43_48_4D;
 

@@ -23,9 +23,7 @@ public static class PostgresSiloBuilderExtensions
         // storage initialise.
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => ActivatorUtilities.CreateInstance<PostgresSchema>(sp,
             connectionString, new PostgresSchemaPlan(options.Schema, options.InstallSchema, options.InstallMembershipSchema)));
-        // The writers run one statement over and over: let Npgsql prepare it on the server once per connection
-        // instead of the server parsing and planning every row.
-        var writers = new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 4, AutoPrepareMinUsages = 2 }.ConnectionString;
+        var writers = options.WriterConnectionString();
         AdoNetBackend.Add(silo, new AdoNetBackendSettings
         {
             Invariant = PostgresSchema.Invariant,

@@ -88,6 +88,22 @@ public sealed class TwoPcPostgresOptions
         return builder.ConnectionString;
     }
 
+    /// <summary>
+    /// The connection string of the batched writers: <see cref="ServiceConnectionString"/> with the write statement
+    /// prepared on the server (each writer runs it over and over: parsed and planned once per connection, not per row)
+    /// and <c>enable_seqscan=off</c>. A prepared statement's plan is made once, from the statistics of that moment, and
+    /// kept: made while the table looked empty (a new database, or just after a retention purge and vacuum), it is a
+    /// sequential scan, and every later write scanned the whole table until autovacuum analyzed it again (measured: 890
+    /// buffers and 4 ms per write at 7,500 rows, 200 tx/s instead of 2,000). Writers only look rows up by their
+    /// primary key, so ruling the scan out costs nothing and makes the plan independent of the statistics.
+    /// </summary>
+    public string WriterConnectionString()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(ServiceConnectionString()) { MaxAutoPrepare = 4, AutoPrepareMinUsages = 2 };
+        builder.Options = $"{builder.Options} {PostgresSchema.WriterPlanOption}";
+        return builder.ConnectionString;
+    }
+
     /// <summary>Where the data lives, for logs: host, port, database, user and pool size; never the password.</summary>
     public string Description() => PostgresSchema.Describe(ServiceConnectionString());
 
