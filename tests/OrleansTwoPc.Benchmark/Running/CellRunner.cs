@@ -5,13 +5,17 @@ using OrleansTwoPc.Benchmark.Workloads;
 
 namespace OrleansTwoPc.Benchmark.Running;
 
-/// <summary>What one cell runs: a key stream, a number of client loops and the warm-up and measured times.</summary>
+/// <summary>
+/// What one cell runs: a key stream, a number of client loops, the warm-up and measured times, and how much longer the
+/// warm-up may last while the JIT is still busy (<see cref="JitQuiet"/>; zero measures right after <c>Warmup</c>).
+/// </summary>
 public sealed record CellSetup(KeySpace Keys, Workload Stream, int Seed, string StreamKey, string Tag, int Concurrency,
-    TimeSpan Warmup, TimeSpan Measure, LedgerBook? Book);
+    TimeSpan Warmup, TimeSpan Measure, LedgerBook? Book, TimeSpan JitSettleLimit = default);
 
 /// <summary>The raw numbers of one cell before they are turned into a <see cref="CellResult"/>.</summary>
 public sealed record CellMeasurement(long Committed, long Aborted, long Failed, IReadOnlyDictionary<string, long> Reasons,
-    LongHistogram Latency, LongHistogram Inner, double MeasuredSeconds, double CpuSeconds, double GcPauseSeconds, double DrainSeconds, bool DrainTimedOut);
+    LongHistogram Latency, LongHistogram Inner, double MeasuredSeconds, double CpuSeconds, double GcPauseSeconds, double DrainSeconds, bool DrainTimedOut,
+    double WarmupSeconds, double JitShareAtStart);
 
 /// <summary>
 /// Closed-loop load: <c>Concurrency</c> client loops, each sending its next operation when the previous answer
@@ -25,19 +29,20 @@ public static class CellRunner
 
     public static async Task<CellMeasurement> RunAsync(IBenchSystem system, CellSetup setup, Action? atMeasureStart, Action? atMeasureEnd)
     {
-        var begin = Stopwatch.GetTimestamp();
-        var measureStart = begin + (long)(setup.Warmup.TotalSeconds * Stopwatch.Frequency);
-        var end = measureStart + (long)(setup.Measure.TotalSeconds * Stopwatch.Frequency);
+        var window = new Window();
         var workers = Enumerable.Range(0, setup.Concurrency)
-            .Select(w => Task.Run(() => WorkerAsync(system, setup, w, measureStart, end)))
+            .Select(w => Task.Run(() => WorkerAsync(system, setup, w, window)))
             .ToList();
 
+        await Task.Delay(setup.Warmup);
+        var jitShare = await JitQuiet.WaitAsync(setup.JitSettleLimit);
+        var warmupSeconds = Stopwatch.GetElapsedTime(window.Created).TotalSeconds;
         using var process = Process.GetCurrentProcess();
-        await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), measureStart) is var toStart && toStart > TimeSpan.Zero ? toStart : TimeSpan.Zero);
         atMeasureStart?.Invoke();
         process.Refresh();
         var cpuAtStart = process.TotalProcessorTime;
         var gcAtStart = GC.GetTotalPauseDuration();
+        var end = window.Open(setup.Measure);
         await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), end) is var toEnd && toEnd > TimeSpan.Zero ? toEnd : TimeSpan.Zero);
         process.Refresh();
         var cpuSeconds = (process.TotalProcessorTime - cpuAtStart).TotalSeconds;
@@ -71,19 +76,19 @@ public static class CellRunner
         }
 
         return new CellMeasurement(tallies.Sum(t => t.Committed), tallies.Sum(t => t.Aborted), tallies.Sum(t => t.Failed),
-            reasons, latency, inner, setup.Measure.TotalSeconds, cpuSeconds, gcSeconds, drainSeconds, timedOut);
+            reasons, latency, inner, setup.Measure.TotalSeconds, cpuSeconds, gcSeconds, drainSeconds, timedOut, warmupSeconds, jitShare);
     }
 
     public static LongHistogram NewHistogram() => new(1, 600_000_000, 3);
 
-    private static async Task<Tally> WorkerAsync(IBenchSystem system, CellSetup setup, int worker, long measureStart, long end)
+    private static async Task<Tally> WorkerAsync(IBenchSystem system, CellSetup setup, int worker, Window window)
     {
         var stream = new OperationStream(setup.Keys, setup.Stream, setup.Seed, setup.StreamKey, worker);
         var tally = new Tally();
         for (long sequence = 0; ; sequence++)
         {
             var start = Stopwatch.GetTimestamp();
-            if (start >= end)
+            if (start >= window.End)
             {
                 return tally;
             }
@@ -92,11 +97,37 @@ public static class CellRunner
             setup.Book?.Touch(legs);
             var result = await system.ExecuteAsync(legs, new OpContext(setup.Tag, worker, sequence));
             var finish = Stopwatch.GetTimestamp();
-            if (finish >= measureStart && finish < end)
+            if (finish >= window.Start && finish < window.End)
             {
                 tally.Record(result, finish - start);
                 system.Measured(result, start, finish);
             }
+        }
+    }
+
+    /// <summary>
+    /// The measured window, unknown while the warm-up lasts (it ends when the JIT is quiet, not at a fixed time): both
+    /// bounds read as "never" until <see cref="Open"/> sets them, so the loops keep warming and record nothing.
+    /// </summary>
+    private sealed class Window
+    {
+        private long _start = long.MaxValue;
+        private long _end = long.MaxValue;
+
+        public long Created { get; } = Stopwatch.GetTimestamp();
+
+        public long Start => Volatile.Read(ref _start);
+
+        public long End => Volatile.Read(ref _end);
+
+        /// <summary>Starts the window now; returns its end.</summary>
+        public long Open(TimeSpan length)
+        {
+            var now = Stopwatch.GetTimestamp();
+            var end = now + (long)(length.TotalSeconds * Stopwatch.Frequency);
+            Volatile.Write(ref _end, end);
+            Volatile.Write(ref _start, now);
+            return end;
         }
     }
 

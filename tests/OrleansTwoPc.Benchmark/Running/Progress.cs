@@ -11,6 +11,9 @@ public sealed class Progress(TextWriter output, int totalCells)
 
     public TimeSpan Elapsed => _clock.Elapsed;
 
+    /// <summary>Warm-ups longer than this (seconds) are shown on the cell's line: the JIT held the window back.</summary>
+    public double WarmupShown { get; set; } = double.MaxValue;
+
     /// <summary>The sweep point being run (e.g. "1,000,000 accounts"), shown on each cell line; null outside sweeps.</summary>
     public string? Point { get; set; }
 
@@ -27,6 +30,11 @@ public sealed class Progress(TextWriter output, int totalCells)
         var n = Interlocked.Increment(ref _cells);
         var unit = cell.System == "ceiling" ? "writes/s" : cell.System == "noop" ? "calls/s" : "tx/s";
         var extra = cell.Failed > 0 ? $"  failed {cell.Failed}" : "";
+        if (cell.WarmupSeconds > WarmupShown)
+        {
+            extra += string.Create(CultureInfo.InvariantCulture, $"  (warm-up {cell.WarmupSeconds:0} s: JIT at {cell.JitShareAtStart:P0} of a core)");
+        }
+
         if (cell.Committed + cell.Aborted + cell.Failed == 0)
         {
             Line($"{n,3}/{totalCells} {cell.Storage} {cell.Workload} c={cell.Concurrency} {cell.System,-16} nothing completed inside the measured window (drain {cell.DrainSeconds:0.0} s)");

@@ -98,6 +98,12 @@ public sealed record CellResult
 
     public bool DrainTimedOut { get; init; }
 
+    /// <summary>Unmeasured time before the window: the warm-up, longer when the JIT was still busy.</summary>
+    public double WarmupSeconds { get; init; }
+
+    /// <summary>Share of one core the JIT used in the second before the window opened (NaN when not watched).</summary>
+    public double JitShareAtStart { get; init; }
+
     /// <summary>Accounts in the key space this cell drew from.</summary>
     public int Accounts { get; init; }
 

@@ -185,7 +185,7 @@ public sealed class StorageRun(BenchOptions options, StorageScope scope, string 
     {
         var setup = new CellSetup(keys, system is CeilingSystem or NoOpSystem ? Workload.SingleWrite : workload, options.Seed,
             $"{workload.Name}/c{concurrency}", $"{workload.Name}-c{concurrency}", concurrency, warmup ?? options.Warmup,
-            duration ?? options.Duration, book);
+            duration ?? options.Duration, book, options.JitSettle);
         var timed = system is TwoPcSystem;
         probe.Reset();
         probe.Timing = timed;
@@ -264,6 +264,8 @@ public sealed class StorageRun(BenchOptions options, StorageScope scope, string 
             GcPauseShare = measurement.GcPauseSeconds / measurement.MeasuredSeconds,
             DrainSeconds = measurement.DrainSeconds,
             DrainTimedOut = measurement.DrainTimedOut,
+            WarmupSeconds = measurement.WarmupSeconds,
+            JitShareAtStart = measurement.JitShareAtStart,
             Accounts = keys.Count,
             Silos = scope.Silos,
             CallsPerCommit = calls is null ? null : Math.Round(calls.Total / (double)committed, 2),
