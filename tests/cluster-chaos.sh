@@ -30,8 +30,8 @@
 # (TwoPc:KeepParticipantTrail=true) so the checker audits every id at every participant instead.
 # A run fails when it did not do what it claims: fewer kills or pauses than asked (faults in half of the schedule's
 # slots, a quarter each when both kinds are asked; a kill's slot is --kill-every long, a pause's half the mean pause,
-# 4.75 s, as two overlap; printed at the start), a --pause run of 60 s or more in which no paused silo woke as a
-# zombie, an --outage run without an outage, a final state read from memory instead of storage.
+# 4.7 s, as two overlap; printed at the start), a run of 3 or more silos that paused 6 times or more and in which no
+# paused silo woke as a zombie, an --outage run without an outage, a final state read from memory instead of storage.
 # Exit code: the chaos client's (0 = RESULT line with no violation and every claim met), 2 for bad arguments or a
 # failed setup, 1 when the outage did not recover.
 # Every run uses its own cluster id and service id (chaos-<time>-<seed>), so runs never see each other's rows; they
@@ -466,8 +466,11 @@ if [ -z "$result" ]; then
   say "the chaos client printed no RESULT line (see $logs/chaos.log)"
   [ "$rc" -eq 0 ] && rc=1
 fi
-if [ "$pauses_on" = 1 ] && [ "$duration" -ge 60 ] && [ "$zombies" = 0 ]; then
-  say "no paused silo woke as a zombie in ${duration}s: the run did not test what --pause is for"
+# Measured: 2-4 of 9 pauses woke as zombies in each 60 s run; 6 pauses without one would mean they no longer get
+# declared dead. Fewer pauses (short or mixed runs) can miss by chance, and so can 2 silos, where the survivor is
+# probed by nobody and may judge itself too unhealthy to vote.
+if [ "$silos" -ge 3 ] && [ "$pauses" -ge 6 ] && [ "$zombies" = 0 ]; then
+  say "$pauses pauses and none woke as a zombie: the run did not test what --pause is for"
   [ "$rc" -eq 0 ] && rc=1
 fi
 if [ "$outage_failed" = 1 ]; then
