@@ -35,7 +35,7 @@ public static class BenchmarkRun
         var runTag = "b" + started.ToString("yyyyMMddHHmmss", null);
         var groups = Plan.For(options);
         var cells = options.Storages.Sum(storage => 2 + groups.Sum(g => g.Concurrency.Count * Plan.Systems(g.Workload, storage, options).Count));
-        var progress = new Progress(output, cells) { WarmupShown = options.Warmup.TotalSeconds + 1 };
+        var progress = new Progress(output, cells) { WarmupShown = options.Warmup.TotalSeconds + 2 };
         progress.Line($"benchmark: storages {string.Join(",", options.Storages)}, {(options.Quick ? "quick" : "full")}, " +
             $"{options.Warmup.TotalSeconds:0.##} s warm-up + {options.Duration.TotalSeconds:0.##} s per cell, " +
             $"{cells} cells; results in {folder}");
@@ -102,7 +102,7 @@ public static class BenchmarkRun
         var runTag = "s" + started.ToString("yyyyMMddHHmmss", null);
         var scopes = Sweep.Scopes(options);
         var cells = options.Storages.Sum(storage => scopes.Sum(p => p.Scope.Groups.Sum(g => g.Concurrency.Count * p.Scope.Systems(g.Workload, storage).Count)));
-        var progress = new Progress(output, cells) { WarmupShown = options.Warmup.TotalSeconds + 1 };
+        var progress = new Progress(output, cells) { WarmupShown = options.Warmup.TotalSeconds + 2 };
         progress.Line($"sweep {sweep}: storages {string.Join(",", options.Storages)}, points {string.Join(",", Sweep.Points(options))}, " +
             $"{options.Warmup.TotalSeconds:0.##} s warm-up + {options.Duration.TotalSeconds:0.##} s per cell, {cells} cells; results in {folder}");
 

@@ -398,8 +398,10 @@ public static class MarkdownReport
         md.AppendLine("- Closed loop: each client loop sends its next transaction when the previous answer arrives. Each loop's key sequence is seeded " +
             "by (seed, workload, concurrency, loop), so every system in a cell gets the same sequence. Warm-up and measurement run on one continuous " +
             "sequence; throughput counts completions inside the measured window; latency (HdrHistogram, 3 digits) covers exactly those, aborted ones included. " +
-            $"The warm-up lasts until the JIT uses less than a tenth of a core (at most {run.Options.JitSettle.TotalSeconds:0} s more): tiered recompilation " +
-            "takes 20-30 s of load on 2 cores and would otherwise depress the first cells of a process.");
+            (run.Options.JitSettle > TimeSpan.Zero
+                ? $"After it, the warm-up goes on until the JIT used less than a tenth of a core over a second (at most {run.Options.JitSettle.TotalSeconds:0} s more): tiered recompilation " +
+                  "takes 20-30 s of load on 2 cores and would otherwise depress the first cells of a process."
+                : "The warm-up is fixed (--jit-settle 0): the first cells of a process run while the JIT still recompiles."));
         md.AppendLine("- OrleansTwoPc: `TransactionClient.ExecuteAsync` with a fresh operation id per transaction. Its accounts are bulk-loaded through the " +
             "`twopc` grain storage (one write of the ledger's participant state per account) rather than through 10,000 deposits (3-4 writes each).");
         md.AppendLine("- OrleansTwoPc over HTTP (twopc-http; by default SQLite transfer2-uniform only, `--http` everywhere): the same transfers as " +

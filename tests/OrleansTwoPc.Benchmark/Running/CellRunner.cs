@@ -38,7 +38,16 @@ public static class CellRunner
         var jitShare = await JitQuiet.WaitAsync(setup.JitSettleLimit);
         var warmupSeconds = Stopwatch.GetElapsedTime(window.Created).TotalSeconds;
         using var process = Process.GetCurrentProcess();
-        atMeasureStart?.Invoke();
+        try
+        {
+            atMeasureStart?.Invoke();
+        }
+        catch
+        {
+            window.Open(TimeSpan.Zero); // the loops stop instead of warming forever
+            throw;
+        }
+
         process.Refresh();
         var cpuAtStart = process.TotalProcessorTime;
         var gcAtStart = GC.GetTotalPauseDuration();

@@ -11,7 +11,7 @@ public sealed class Progress(TextWriter output, int totalCells)
 
     public TimeSpan Elapsed => _clock.Elapsed;
 
-    /// <summary>Warm-ups longer than this (seconds) are shown on the cell's line: the JIT held the window back.</summary>
+    /// <summary>Warm-ups longer than this (seconds) are shown on the cell's line: the JIT held the window back (a quiet JIT costs one 1 s sample).</summary>
     public double WarmupShown { get; set; } = double.MaxValue;
 
     /// <summary>The sweep point being run (e.g. "1,000,000 accounts"), shown on each cell line; null outside sweeps.</summary>
