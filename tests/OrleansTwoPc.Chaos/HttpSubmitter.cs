@@ -123,9 +123,14 @@ public sealed class HttpSubmitter : IDisposable
                 return Unknown(record, submission, lastError);
             }
 
-            history.CountRetry();
             await Task.Delay(backoff * (0.5 + (Random.Shared.NextDouble() / 2)));
             backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _retries.MaxBackoff.Ticks));
+            if (clock.Elapsed >= _deadline)
+            {
+                return Unknown(record, submission, lastError); // the delay overran the deadline (a loaded machine): no retry went out
+            }
+
+            history.CountRetry();
         }
     }
 
