@@ -102,10 +102,7 @@ public sealed class PostgresSchemaTests
                 ("GrainIdExtensionString", "k17", DbType.String), ("ServiceId", "svc", DbType.String),
                 ("GrainStateVersion", 1, DbType.Int32), ("PayloadBinary", new byte[] { 1 }, DbType.Binary),
             ]);
-            using var plan = System.Text.Json.JsonDocument.Parse((string)(await explain.ExecuteScalarAsync())!);
-            var scans = Scans(plan.RootElement[0].GetProperty("Plan")).ToList();
-            Assert.True(scans.Count > 0 && scans.All(s => s == "Index Scan using pk_orleansstorage"),
-                $"{key}: expected only primary-key index scans, got [{string.Join(", ", scans)}]");
+            await AssertPrimaryKeyOnlyAsync(explain, key);
         }
     }
 
@@ -151,10 +148,7 @@ public sealed class PostgresSchemaTests
 
         await ExecuteAsync(setup, Rows("svc", 20_000, first: 2));
         await using var explain = new NpgsqlCommand($"EXPLAIN (FORMAT JSON) EXECUTE write_row{Arguments};", connection);
-        using var plan = System.Text.Json.JsonDocument.Parse((string)(await explain.ExecuteScalarAsync())!);
-        var scans = Scans(plan.RootElement[0].GetProperty("Plan")).ToList();
-        Assert.True(scans.Count > 0 && scans.All(s => s == "Index Scan using pk_orleansstorage"),
-            $"expected only primary-key index scans, got [{string.Join(", ", scans)}]");
+        await AssertPrimaryKeyOnlyAsync(explain, "the prepared write");
     }
 
     [PostgresFact]
@@ -176,6 +170,15 @@ public sealed class PostgresSchemaTests
         Assert.Equal(["other coordinator 5", "svc coordinator 2", "svc ledger 5"], left);
         Assert.Equal(["k11", "k3"], await ListAsync(connection,
             "SELECT GrainIdExtensionString FROM OrleansStorage WHERE ServiceId = 'svc' AND GrainTypeString = 'coordinator' ORDER BY 1;"));
+    }
+
+    // Runs an EXPLAIN (FORMAT JSON) and asserts that the plan reaches the table only through its primary key.
+    private static async Task AssertPrimaryKeyOnlyAsync(NpgsqlCommand explain, string what)
+    {
+        using var plan = System.Text.Json.JsonDocument.Parse((string)(await explain.ExecuteScalarAsync())!);
+        var scans = Scans(plan.RootElement[0].GetProperty("Plan")).ToList();
+        Assert.True(scans.Count > 0 && scans.All(s => s == "Index Scan using pk_orleansstorage"),
+            $"{what}: expected only primary-key index scans, got [{string.Join(", ", scans)}]");
     }
 
     // Every scan of a table in a JSON plan and the index it uses ("Seq Scan", "Index Scan using pk_orleansstorage").
