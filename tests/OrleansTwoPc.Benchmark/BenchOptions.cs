@@ -43,6 +43,9 @@ public sealed record BenchOptions
                                   a fresh cluster and cold (not activated) accounts per size (default storages sqlite,postgres)
           --sweep silos           transfer2-uniform OrleansTwoPc and the storage ceiling on 1, 2 and 3 in-process silos
                                   (default storage postgres)
+          --sweep silo-processes  transfer2-uniform OrleansTwoPc on 1, 2 and 3 processes of the shipped silo on PostgreSQL,
+                                  through the client library over gateways; 20 s more warm-up for the silos' JIT
+                                  unless --warmup is given
           --points LIST           the sweep's points instead of its defaults, e.g. --points 2,4 or --points 1000,1000000
         """;
 
@@ -55,6 +58,9 @@ public sealed record BenchOptions
 
     /// <summary>Unmeasured time before each cell's measurement, on the same key stream.</summary>
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2.5);
+
+    /// <summary>Whether --warmup was given (the silo-processes sweep then adds no warm-up of its own).</summary>
+    public bool WarmupGiven { get; init; }
 
     /// <summary>
     /// How much longer than <see cref="Warmup"/> a cell may warm up while the JIT is still busy (tiered recompilation
@@ -112,7 +118,7 @@ public sealed record BenchOptions
                     options = options with { Duration = ParseDuration(Value(), arg) };
                     break;
                 case "--warmup":
-                    options = options with { Warmup = ParseDuration(Value(), arg) };
+                    options = options with { Warmup = ParseDuration(Value(), arg), WarmupGiven = true };
                     warmupGiven = true;
                     break;
                 case "--jit-settle":
@@ -150,9 +156,9 @@ public sealed record BenchOptions
                     var sweep = Value().ToLowerInvariant();
                     options = options with
                     {
-                        Sweep = sweep is "participants" or "accounts" or "silos"
+                        Sweep = sweep is "participants" or "accounts" or "silos" or "silo-processes"
                             ? sweep
-                            : throw new UsageException($"--sweep: '{sweep}' is not one of participants, accounts, silos"),
+                            : throw new UsageException($"--sweep: '{sweep}' is not one of participants, accounts, silos, silo-processes"),
                     };
                     break;
                 case "--points":
@@ -179,7 +185,11 @@ public sealed record BenchOptions
 
             if (!storageGiven)
             {
-                options = options with { Storages = chosen switch { "accounts" => ["sqlite", "postgres"], "silos" => ["postgres"], _ => ["sqlite"] } };
+                options = options with { Storages = chosen switch { "accounts" => ["sqlite", "postgres"], "silos" or "silo-processes" => ["postgres"], _ => ["sqlite"] } };
+            }
+            else if (chosen == "silo-processes" && options.Storages is not ["postgres"])
+            {
+                throw new UsageException("--sweep silo-processes runs on postgres only (the silos share state and membership through it)");
             }
 
             var limits = chosen switch { "participants" => (2, 16), "accounts" => (16, 1_000_000), _ => (1, 8) };

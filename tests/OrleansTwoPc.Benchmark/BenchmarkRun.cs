@@ -22,6 +22,11 @@ public static class BenchmarkRun
 
     public static async Task<int> RunAsync(BenchOptions options, IReadOnlyList<string> args, TextWriter output)
     {
+        if (options.Sweep == "silo-processes")
+        {
+            return await ProcessSweep.RunAsync(options, args, output);
+        }
+
         if (options.Sweep is not null)
         {
             return await RunSweepAsync(options, args, output);

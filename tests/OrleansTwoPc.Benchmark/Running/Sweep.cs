@@ -15,7 +15,7 @@ public static class Sweep
     {
         "participants" => [2, 4, 8, 16],
         "accounts" => [1_000, 10_000, 100_000, 1_000_000],
-        "silos" => [1, 2, 3],
+        "silos" or "silo-processes" => [1, 2, 3],
         _ => throw new InvalidOperationException("not a sweep"),
     };
 

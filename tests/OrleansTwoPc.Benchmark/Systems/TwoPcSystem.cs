@@ -36,21 +36,33 @@ public sealed class TwoPcSystem(BenchCluster cluster, KeySpace keys, PhaseProbe 
     public async Task<OpResult> ExecuteAsync(Leg[] legs, OpContext context)
     {
         var id = $"{runTag}.{context.CellTag}.{context.Worker}.{context.Sequence}";
-        var request = new TransactionRequest(legs.Select(l => new ParticipantOperation(ParticipantKinds.Ledger, keys.Key(l.Account),
+        var request = Transfer(legs, keys);
+        var result = await ExecuteAsync(_client, id, request);
+        if (result.Status == OpStatus.Committed)
+        {
+            Replays.Add(id, request);
+        }
+
+        return result;
+    }
+
+    /// <summary>A transfer's legs as a request: a debit for each negative leg, a credit for each positive one.</summary>
+    public static TransactionRequest Transfer(Leg[] legs, KeySpace keys) =>
+        new(legs.Select(l => new ParticipantOperation(ParticipantKinds.Ledger, keys.Key(l.Account),
             l.Delta < 0 ? LedgerActions.Debit : LedgerActions.Credit, Math.Abs(l.Delta))).ToArray()) { CreatedAt = DateTimeOffset.UtcNow };
+
+    /// <summary>Runs one request through the client library and classifies its outcome; never throws.</summary>
+    public static async Task<OpResult> ExecuteAsync(TransactionClient client, string id, TransactionRequest request)
+    {
         try
         {
-            var outcome = await _client.ExecuteAsync(id, request);
-            switch (outcome.Status)
+            var outcome = await client.ExecuteAsync(id, request);
+            return outcome.Status switch
             {
-                case TransactionStatus.Committed:
-                    Replays.Add(id, request);
-                    return OpResult.Committed(id);
-                case TransactionStatus.Aborted:
-                    return OpResult.Aborted(outcome.Reason?.Code ?? "aborted", id);
-                default:
-                    return OpResult.Failed(outcome.Status.ToString(), id);
-            }
+                TransactionStatus.Committed => OpResult.Committed(id),
+                TransactionStatus.Aborted => OpResult.Aborted(outcome.Reason?.Code ?? "aborted", id),
+                _ => OpResult.Failed(outcome.Status.ToString(), id),
+            };
         }
         catch (Exception ex)
         {
