@@ -157,7 +157,8 @@ public static class ProcessSweep
             return "SWEEP silo-processes storage=postgres: fewer than two points ran";
         }
 
-        var (first, last) = (ok[0], ok[^1]);
+        // Fewest against most silos, whatever order the points ran in.
+        var (first, last) = (ok.MinBy(p => p.Silos)!, ok.MaxBy(p => p.Silos)!);
         double Remote(int silos) => GrainCallsPerTransfer * (silos - 1) / silos;
         var extra = Remote(last.Silos) - Remote(first.Silos);
         var perCall = extra > 0 ? ((last.SiloCpuMsPerTx + last.ClientCpuMsPerTx) - (first.SiloCpuMsPerTx + first.ClientCpuMsPerTx)) / extra : double.NaN;
