@@ -163,6 +163,7 @@ spec RunsOnce observes eMonCoordStored, eMonPurged {
 // committed one-phase deposits and withdrawals moved). Hot while any of that is outstanding.
 spec Progress observes eMonSetup, eMonCoordStored, eMonPartStored, eMonPurged {
   var undecided: set[int];
+  var judged: set[int];
   var owed: set[int];             // Key(id, pid): committed, not yet applied
   var appliedKeys: set[int];
   var preparedAt: map[int, int];  // pid -> prepared records stored
@@ -201,8 +202,11 @@ spec Progress observes eMonSetup, eMonCoordStored, eMonPartStored, eMonPurged {
       undecided += (id);
       return;
     }
-    if (!(id in undecided)) { return; }   // already judged
-    undecided -= (id);
+    // Judged once, at the first decided record: it normally follows a Begin record (undecided), but a design
+    // without one (the nobegin case) stores the decision first.
+    if (id in judged) { return; }
+    judged += (id);
+    if (id in undecided) { undecided -= (id); }
     if (rec.dec == ST_COMMITTED) {
       ops = Ops(id);
       while (i < sizeof(ops)) {

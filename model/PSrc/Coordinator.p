@@ -205,7 +205,12 @@ machine Coordinator {
       a.rec.epoch = 1;
       a.rec.dec = ST_INPROGRESS;
       a.rec.written = now;
-      if ($) {
+      if (cfg.noBegin) {
+        // Not the protocol (the nobegin_one_phase case): only the registry entry is durable before the first
+        // message, so a later activation finds no record and runs the request as new.
+        Register();
+        if (Crash()) { return false; }
+      } else if ($) {
         Register();
         if (Crash()) { return false; }
         if (!Persist()) { return false; }

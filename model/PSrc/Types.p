@@ -78,8 +78,9 @@ type tMsg = (k: tK, toAddr: int, reply: machine, fromInc: int, inc: int, id: int
 
 // The rules in force: today's (the C# code now) or the fixed ones; broken: a deliberately wrong rule.
 // purgeSkews: the retention janitor deletes completed records last written before now - retention - purgeSkews *
-// skew (the fixed rules say 1).
-type tCfg = (fixed: bool, broken: bool, retention: int, skew: int, purgeSkews: int);
+// skew (the fixed rules say 1). noBegin: a design that is not the protocol, checked to show why it is not
+// (docs/performance.md, "Writes per commit"): the coordinator writes no Begin record before its first message.
+type tCfg = (fixed: bool, broken: bool, retention: int, skew: int, purgeSkews: int, noBegin: bool);
 
 // CoordinatorRecord: phase, the request's createdAt (the request itself is Ops(id)), epoch, decision, votes (0 none, 1 yes, 2 no), written = last write time.
 type tCRec = (phase: tPhase, createdAt: int, epoch: int, dec: tSt, votes: seq[int], noRecord: bool, written: int);

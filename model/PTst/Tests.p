@@ -3,7 +3,7 @@
  * the same machines, one switch (tCfg.fixed). Small numbers: 1-2 operation ids, 2 participants (accounts 0 and 1,
  * balances 1 and 0), a few faults dealt out at random to the grains. Time: Retention = 3 ticks, MaxClockSkew = 1.
  */
-enum tScenario { SC_TWO_PHASE, SC_STALE_PARTICIPANT, SC_STALE_COORDINATOR, SC_ONE_PHASE, SC_EXPIRY, SC_EXPIRY_2SKEW }
+enum tScenario { SC_TWO_PHASE, SC_STALE_PARTICIPANT, SC_STALE_COORDINATOR, SC_ONE_PHASE, SC_EXPIRY, SC_EXPIRY_2SKEW, SC_ONE_PHASE_NO_BEGIN }
 
 machine World {
   start state Init {
@@ -24,8 +24,9 @@ machine World {
       var t: tFaults;
       var op: tMsg;
 
-      cfg = (fixed = p.fixed, broken = p.broken, retention = 3, skew = 1, purgeSkews = 1);
+      cfg = (fixed = p.fixed, broken = p.broken, retention = 3, skew = 1, purgeSkews = 1, noBegin = false);
       if (p.sc == SC_EXPIRY_2SKEW) { p.sc = SC_EXPIRY; cfg.purgeSkews = 2; }
+      if (p.sc == SC_ONE_PHASE_NO_BEGIN) { p.sc = SC_ONE_PHASE; cfg.noBegin = true; }
       balances += (0, 1);
       balances += (1, 0);
       crashes = 2;
@@ -101,6 +102,7 @@ machine TodayOnePhase { start state I { entry { new World((sc = SC_ONE_PHASE, fi
 machine TodayStaleParticipant { start state I { entry { new World((sc = SC_STALE_PARTICIPANT, fixed = false, broken = false)); } } }
 machine TodayStaleCoordinator { start state I { entry { new World((sc = SC_STALE_COORDINATOR, fixed = false, broken = false)); } } }
 machine TodayExpiry { start state I { entry { new World((sc = SC_EXPIRY, fixed = false, broken = false)); } } }
+machine NoBeginOnePhase { start state I { entry { new World((sc = SC_ONE_PHASE_NO_BEGIN, fixed = true, broken = false)); } } }
 machine BrokenCommitWithoutVotes { start state I { entry { new World((sc = SC_TWO_PHASE, fixed = true, broken = true)); } } }
 
 module Protocol = { Participant, Coordinator, Client, RecoverySweeper, RetentionSweeper, World };
@@ -127,3 +129,5 @@ test today_expiry [main = TodayExpiry]:
   assert DecisionNeverChanges, Atomicity, ClientAnswers, RunsOnce, Progress in (union Protocol, { TodayExpiry });
 test broken_commit_without_votes [main = BrokenCommitWithoutVotes]:
   assert DecisionNeverChanges, Atomicity, ClientAnswers, RunsOnce, Progress in (union Protocol, { BrokenCommitWithoutVotes });
+test nobegin_one_phase [main = NoBeginOnePhase]:
+  assert DecisionNeverChanges, Atomicity, ClientAnswers, RunsOnce, Progress in (union Protocol, { NoBeginOnePhase });
