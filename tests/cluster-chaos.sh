@@ -30,7 +30,7 @@
 # (TwoPc:KeepParticipantTrail=true) so the checker audits every id at every participant instead.
 # A run fails when it did not do what it claims: fewer kills or pauses than asked (faults in half of the schedule's
 # slots, a quarter each when both kinds are asked; a kill's slot is --kill-every long, a pause's half the mean pause,
-# 4.7 s, as two overlap; printed at the start), a run of 3 or more silos that paused 6 times or more and in which no
+# 4.7 s, as two overlap; an outage's time is not in the schedule; printed at the start), a run of 3 or more silos that paused 6 times or more and in which no
 # paused silo woke as a zombie, an --outage run without an outage, a final state read from memory instead of storage.
 # Exit code: the chaos client's (0 = RESULT line with no violation and every claim met), 2 for bad arguments or a
 # failed setup, 1 when the outage did not recover.
@@ -93,11 +93,17 @@ is_int "$kill_every" && [ "$kill_every" -ge 1 ] || { echo "--kill-every must be 
 [ "$kills_on" = 1 ] || [ "$pauses_on" = 1 ] || kills_on=1
 # What the run must at least do, or it fails: faults in half the slots of its schedule, each kind in a quarter when
 # both are asked. A kill's slot is --kill-every long, a pause's half the mean pause (two pauses overlap) if that is
-# longer. Tenths of seconds, for bash's integers.
-kill_slots=$((duration / kill_every))
+# longer. Tenths of seconds, for bash's integers. An outage takes its own time out of the schedule: it starts at half
+# the duration, no fault starts while PostgreSQL is down, and the next one waits a full slot after it.
+fault_seconds=$duration
+if [ "$outage" = 1 ]; then
+  after_outage=$((duration - duration / 2 - outage_seconds - kill_every))
+  fault_seconds=$((duration / 2 + (after_outage > 0 ? after_outage : 0)))
+fi
+kill_slots=$((fault_seconds / kill_every))
 pause_tenths=$((kill_every * 10))
 [ $(((pause_min + pause_max) * 5 / 2)) -gt "$pause_tenths" ] && pause_tenths=$(((pause_min + pause_max) * 5 / 2))
-pause_slots=$((duration * 10 / pause_tenths))
+pause_slots=$((fault_seconds * 10 / pause_tenths))
 share=2
 [ "$kills_on" = 1 ] && [ "$pauses_on" = 1 ] && share=4
 expect_kills=$((kills_on * kill_slots / share))
@@ -139,7 +145,7 @@ say() { echo "[cluster-chaos $(date +%H:%M:%S)] $*"; }
 
 faults_desc=$( { [ $kills_on = 1 ] && echo "SIGKILL"; [ $pauses_on = 1 ] && echo "SIGSTOP ${pause_min}-${pause_max}s"; } | paste -sd/ -)
 say "run $run_id: $silos silos, ${duration}s, seed $seed, $faults_desc every ~${kill_every}s$([ $outage = 1 ] && echo ", PostgreSQL outage ${outage_seconds}s")$([ $http = 1 ] && echo ", ${http_share} of the submissions over HTTP to silos 0 and 1"); participants $([ $keep_trail = 1 ] && echo "keep their trail (checked per id)" || echo "forget (service default; checked by values)")"
-say "expecting at least $expect_kills kills and $expect_pauses pauses (1/$share of the ${duration}s schedule's $([ $kills_on = 1 ] && echo "$kill_slots kill slots of ${kill_every}s")$([ $kills_on = 1 ] && [ $pauses_on = 1 ] && echo " and ")$([ $pauses_on = 1 ] && echo "$pause_slots pause slots of $(awk -v t="$pause_tenths" 'BEGIN { printf "%.1f", t / 10 }')s"))$([ $outage = 1 ] && echo " and one outage"); fewer fails the run"
+say "expecting at least $expect_kills kills and $expect_pauses pauses (1/$share of the ${fault_seconds}s schedule's $([ $kills_on = 1 ] && echo "$kill_slots kill slots of ${kill_every}s")$([ $kills_on = 1 ] && [ $pauses_on = 1 ] && echo " and ")$([ $pauses_on = 1 ] && echo "$pause_slots pause slots of $(awk -v t="$pause_tenths" 'BEGIN { printf "%.1f", t / 10 }')s")$([ $outage = 1 ] && echo "; the ${duration}s run less the outage and the slot after it"))$([ $outage = 1 ] && echo " and one outage"); fewer fails the run"
 say "replay: $replay"
 say "logs in $logs"
 faults_file="$logs/faults"
