@@ -1,5 +1,8 @@
 # Namespace dependencies inside a C# folder, by type names used (heuristic: type declarations and capitalised
-# identifiers; a property named like a type, and member access on a variable, do not count). Usage: python3 tools/ns-deps.py Grains
+# identifiers; a property named like a type, and member access on a variable, do not count). Prints each namespace's
+# dependencies and exits 1 if any two namespaces depend on each other, directly or through others: the folders of
+# Grains/ are layers a newcomer can read bottom up (Configuration first, Hosting, which only wires, last).
+# Usage: python3 tests/check-namespaces.py Grains
 import re,sys,os,collections
 roots=sys.argv[1:]
 files=[]
@@ -36,3 +39,4 @@ def reach(a):
     return seen
 cyc=sorted({tuple(sorted((a,b))) for a in deps for b in deps[a] if a in reach(b)})
 print("cycles (pairs on a cycle):", "none" if not cyc else "; ".join(f"{a} <-> {b}" for a,b in cyc))
+sys.exit(1 if cyc else 0)
