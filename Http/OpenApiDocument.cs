@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.OpenApi;
@@ -21,7 +23,49 @@ internal static class OpenApiDocument
             document.Servers?.Clear();
             DescribeBearer(document);
             return Task.CompletedTask;
+        }).AddSchemaTransformer((schema, context, _) =>
+        {
+            OmittedWhenNull(schema, context.JsonTypeInfo);
+            return Task.CompletedTask;
         }));
+
+    /// <summary>
+    /// A property the API leaves out when it is null (<c>reason</c> of a committed outcome, <c>decidedAt</c> while in
+    /// progress) is not required: a client generated from the document must accept the answers the API gives.
+    /// </summary>
+    private static void OmittedWhenNull(OpenApiSchema schema, JsonTypeInfo type)
+    {
+        if (schema.Required is not { Count: > 0 } required || type.Kind != JsonTypeInfoKind.Object)
+        {
+            return;
+        }
+
+        foreach (var property in type.Properties)
+        {
+            var ignore = property.AttributeProvider?.GetCustomAttributes(typeof(JsonIgnoreAttribute), inherit: true);
+            if (ignore is [JsonIgnoreAttribute { Condition: JsonIgnoreCondition.WhenWritingNull }, ..])
+            {
+                required.Remove(property.Name);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The Idempotency-Key header is required. The handler takes it as optional so that a request without it gets the
+    /// API's own Problem Details naming the header, not ASP.NET Core's bare 400; the document says what a client must send.
+    /// </summary>
+    public static Task RequireHeader(OpenApiOperation operation, string name)
+    {
+        foreach (var parameter in operation.Parameters ?? [])
+        {
+            if (parameter is OpenApiParameter { In: ParameterLocation.Header } header && header.Name == name)
+            {
+                header.Required = true;
+            }
+        }
+
+        return Task.CompletedTask;
+    }
 
     /// <summary>
     /// Every endpoint in the document takes <c>Authorization: Bearer</c> (an API key or a JWT). It is optional only while

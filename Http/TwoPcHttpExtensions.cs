@@ -58,6 +58,7 @@ public static class TwoPcHttpExtensions
             // The body is read by RequestJson (its errors name the place); described here for the OpenAPI document only,
             // so that a wrong Content-Type reaches the handler and gets its Problem Details.
             .AddOpenApiOperationTransformer(OpenApiDocument.DescribeBody<TransactionBody>)
+            .AddOpenApiOperationTransformer((operation, _, _) => OpenApiDocument.RequireHeader(operation, TransactionEndpoints.IdempotencyKeyHeader))
             .Produces<TransactionResult>(StatusCodes.Status200OK)
             .Produces<TransactionResult>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -71,6 +72,7 @@ public static class TwoPcHttpExtensions
             .WithSummary("The status of an operation id")
             .Produces<TransactionResult>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapGet("/participants/{kind}/{key}", TransactionEndpoints.Participant)
@@ -78,12 +80,14 @@ public static class TwoPcHttpExtensions
             .WithSummary("A participant's committed value and the prepared records it holds")
             .Produces<ParticipantResult>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         var admin = endpoints.MapGroup("/admin").AddEndpointFilter<ProblemFilter>().WithTags("admin")
             .RequireAuthorization(TwoPcAuthentication.AdminPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         admin.MapGet("/in-doubt", AdminEndpoints.InDoubt)
             .WithName("listInDoubt")
             .WithSummary("Every transaction not completed yet, oldest first")
