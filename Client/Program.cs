@@ -14,7 +14,7 @@ using OrleansTwoPc.Cli;
 //   Cli/Output.cs             human or JSON rendering, and the exit codes; Cli/AdminOutput.cs for operator commands
 //   Cli/CliException.cs       errors the CLI itself reports (unreachable cluster, unreadable file, ...)
 //
-// Exit codes: 0 committed, query answered or operator action done; 2 aborted (nothing changed); 1 any error. After
+// Exit codes: 0 committed, query answered or operator action done; 2 aborted (nothing changed; status of an aborted id too); 1 any error. After
 // an error while a transaction ran its outcome may be unknown: run the same command with the same --op-id, or
 // `status <id>`.
 

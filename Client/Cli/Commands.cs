@@ -36,7 +36,7 @@ internal sealed class Commands
 
     private RootCommand Build() => new(
         "Exactly-once two-phase-commit transactions on an OrleansTwoPc cluster.\n" +
-        "Exit codes: 0 committed, query answered or operator action done; 2 aborted (nothing changed); 1 error.\n" +
+        "Exit codes: 0 committed, query answered or operator action done; 2 aborted (nothing changed; also status of an aborted id); 1 error.\n" +
         "After an error the outcome may be unknown: rerun with the same --op-id, or run `status <id>`.")
     {
         _globals.Json, _globals.Gateway, _globals.ConnectTimeout,

@@ -17,6 +17,6 @@ internal static class ExitCodes
     /// </summary>
     public const int Error = 1;
 
-    /// <summary>A definite abort: nothing changed anywhere.</summary>
+    /// <summary>A definite abort: nothing changed anywhere (also <c>status</c> of an aborted id).</summary>
     public const int Aborted = 2;
 }
