@@ -30,7 +30,7 @@ cases=(
   "today_stale_coordinator|bug|Atomicity: id 1 decided commit but participant [0-9]+ had already released its prepared record|Atomicity: participant [0-9]+ released its prepared record of id 1, which was decided commit, without applying it"
   "today_expiry|bug|RunsOnce: id 1 ran again after retention purged its record"
   "broken_commit_without_votes|bug|Atomicity: id 1 decided commit but participant [0-9]+ never held a durable prepared record"
-  "nobegin_one_phase|bug|Progress detected liveness bug"
+  "nobegin_one_phase|bug|Progress detected liveness bug|Atomicity: id [0-9]+ decided abort but participant [0-9]+ applied it"
 )
 
 rm -rf "$out"

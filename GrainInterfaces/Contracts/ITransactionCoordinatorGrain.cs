@@ -21,7 +21,7 @@ public interface ITransactionCoordinatorGrain : IGrainWithStringKey
 
     /// <summary>
     /// The decision, for a participant holding a prepared record of this id (<paramref name="createdAt"/>: the id's
-    /// creation time, as the participant has it). Never "unknown": with no record, the coordinator first makes a
+    /// creation time, as the participant has it) or for the recovery sweep (the entry's registration time). Never "unknown": with no record, the coordinator first makes a
     /// presumed abort durable (reason <c>no-record</c>, with a write that fails if another activation wrote), so no
     /// later run of this id can commit what the participant releases. "In progress" means ask again later.
     /// </summary>

@@ -66,7 +66,7 @@ public sealed class CoordinatorRecord
         Phase = CoordinatorPhase.Completed;
         Decision = TransactionStatus.Aborted;
         Reason = new AbortReason(AbortCodes.NoRecord,
-            "a participant held a prepared record, but this operation id had no coordinator record (expired, or never begun here); presumed abort");
+            "asked for its decision (by a participant holding a prepared record, or by the recovery sweep), this operation id had no coordinator record (expired, or never begun here); presumed abort");
         Epoch = 1;
         CreatedAt = createdAt;
         DecidedAt = now;

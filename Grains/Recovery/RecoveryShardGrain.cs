@@ -53,14 +53,14 @@ public sealed partial class RecoveryShardGrain(
     private async Task<int> SweepAsync()
     {
         var cutoff = time.GetUtcNow() - options.Value.RecoveryInterval;
-        var due = Pending.Where(p => p.Value <= cutoff).Select(p => p.Key).ToList();
-        var statuses = await Task.WhenAll(due.Select(WakeAsync));
+        var due = Pending.Where(p => p.Value <= cutoff).ToList();
+        var statuses = await Task.WhenAll(due.Select(p => WakeAsync(p.Key, p.Value)));
         var finished = 0;
         for (var i = 0; i < due.Count; i++)
         {
-            if (statuses[i] is { } outcome && (outcome.IsCompleted || outcome.Status == TransactionStatus.Unknown))
+            if (statuses[i] is { IsCompleted: true })
             {
-                Pending.Remove(due[i]);
+                Pending.Remove(due[i].Key);
                 finished++;
             }
         }
@@ -79,12 +79,16 @@ public sealed partial class RecoveryShardGrain(
         return Pending.Count;
     }
 
-    // Activating the coordinator is the recovery: its activation resumes any unfinished record.
-    private async Task<TransactionOutcome?> WakeAsync(string operationId)
+    // Activating the coordinator is the recovery: its activation resumes any unfinished record. GetDecision, not
+    // GetStatus: a coordinator with no record (its Begin never landed, or this call reached a stale activation that
+    // loaded before the live one wrote) answers only after writing a presumed abort against the version it loaded. A
+    // stale activation's write fails, so the entry stays and the next sweep reaches the live record; "unknown" from
+    // GetStatus stores nothing and would have dropped it.
+    private async Task<TransactionOutcome?> WakeAsync(string operationId, DateTimeOffset startedAt)
     {
         try
         {
-            return await GrainFactory.GetGrain<ITransactionCoordinatorGrain>(operationId).GetStatus();
+            return await GrainFactory.GetGrain<ITransactionCoordinatorGrain>(operationId).GetDecision(startedAt);
         }
         catch (Exception ex)
         {

@@ -181,9 +181,17 @@ machine Coordinator {
     if (m.k == K_GETDECISION) { return GetDecision(m); }
     if (m.k == K_OPABORT) { return OperatorAbort(); }
     if (m.k == K_SWEEP) {
-      // RecoveryShardGrain.Sweep: activating the coordinator is the recovery; the entry goes once the answer is
-      // completed or unknown.
-      if (a.durable.phase == PH_COMPLETED || StatusOf(a.durable) == ST_UNKNOWN) { registered = false; }
+      // RecoveryShardGrain.Sweep: activating the coordinator is the recovery, through GetDecision. With no record the
+      // activation first makes a presumed abort durable, version-checked against "no row" (a stale activation's write
+      // fails: no answer, the entry stays); the entry goes once the answer is completed.
+      if (a.rec.phase == PH_NONE) {
+        a.rec.phase = PH_COMPLETED;
+        a.rec.dec = ST_ABORTED;
+        a.rec.noRecord = true;
+        a.rec.written = now;
+        if (!Persist()) { return false; }
+      }
+      if (a.durable.phase == PH_COMPLETED) { registered = false; }
       send m.reply, eDeliver, ReplyTo(m, K_SWEEP_RESP);
       return true;
     }

@@ -81,6 +81,33 @@ public sealed class RecoveryTests
         Assert.Equal(committed ? 30 : 0, await second.Ledger("bob").GetBalance());
     }
 
+    // A registry entry whose coordinator has no record: its Begin write never landed, or (the hazard) the sweep's call
+    // reached a stale activation that loaded before the live one wrote. The sweep used to drop the entry on the
+    // "unknown" of GetStatus, which stores nothing and proves nothing; a stale activation's "unknown" then cost the live
+    // record its recovery and its exemption from retention. Now the entry goes only after a presumed abort is durable,
+    // written against the version the activation loaded (a stale one's write fails, and the entry stays).
+    [Fact]
+    public async Task A_registry_entry_whose_coordinator_has_no_record_goes_only_after_a_durable_presumed_abort()
+    {
+        await using var cluster = await TwoPcCluster.StartAsync(1, settings: new Dictionary<string, string?>
+        {
+            ["TwoPc:RecoveryInterval"] = "00:00:01",
+        });
+        await cluster.Client.GetGrain<IRecoveryShardGrain>(0).Register("never-begun", DateTimeOffset.UtcNow.AddMinutes(-1));
+        using (var timeout = new CancellationTokenSource(Bound))
+        {
+            while ((await PendingAsync(cluster)).Contains("never-begun"))
+            {
+                await Task.Delay(100, timeout.Token);
+            }
+        }
+
+        var status = await cluster.Transactions.GetStatusAsync("never-begun");
+        Assert.Equal(TransactionStatus.Aborted, status.Status);
+        Assert.Equal(AbortCodes.NoRecord, status.Reason?.Code);
+        Assert.True(status.IsCompleted);
+    }
+
     private static async Task<HashSet<string>> PendingAsync(TwoPcCluster cluster)
     {
         var lists = await Task.WhenAll(Enumerable.Range(0, 8).Select(shard => cluster.Client.GetGrain<IRecoveryShardGrain>(shard).List()));
