@@ -103,10 +103,14 @@ public abstract class ParticipantGrain<TValue> : Grain, IParticipantGrain, IPart
         return Task.CompletedTask;
     }
 
-    public Task<ParticipantSnapshot> Inspect(bool includeTrail)
+    // Like every other answer, only once the changes it shows are durable, and never from an activation whose write
+    // failed or whose state a broken rule left half changed (the chaos checker and operators act on what it shows).
+    public Task<ParticipantSnapshot> Inspect(bool includeTrail) => Guard(Protocol.ReadAsync(_ => Snapshot(includeTrail)));
+
+    private ParticipantSnapshot Snapshot(bool includeTrail)
     {
         var state = Protocol.State;
-        return Task.FromResult(new ParticipantSnapshot
+        return new ParticipantSnapshot
         {
             Kind = _rules.Kind,
             Key = this.GetPrimaryKeyString(),
@@ -119,7 +123,7 @@ public abstract class ParticipantGrain<TValue> : Grain, IParticipantGrain, IPart
                     .Select(e => new EndedEntry(e.Key, e.Value.Committed, e.Value.Operation, e.Value.EndedAt)).ToList()
                 : [],
             EndedCount = state.Ended.Count,
-        });
+        };
     }
 
     // A kind's own description when its value type has one; else JSON, never just the type's name.
