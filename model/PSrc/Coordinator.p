@@ -185,11 +185,7 @@ machine Coordinator {
       // activation first makes a presumed abort durable, version-checked against "no row" (a stale activation's write
       // fails: no answer, the entry stays); the entry goes once the answer is completed.
       if (a.rec.phase == PH_NONE) {
-        a.rec.phase = PH_COMPLETED;
-        a.rec.dec = ST_ABORTED;
-        a.rec.noRecord = true;
-        a.rec.written = now;
-        if (!Persist()) { return false; }
+        if (!PresumeAbortFromAbsence()) { return false; }
       }
       if (a.durable.phase == PH_COMPLETED) { registered = false; }
       send m.reply, eDeliver, ReplyTo(m, K_SWEEP_RESP);
@@ -252,13 +248,7 @@ machine Coordinator {
   // ---- GetDecision (fixed rules): the participant's question about an overdue prepared record.
   fun GetDecision(m: tMsg): bool {
     if (a.rec.phase == PH_NONE) {
-      // No record: make the abort durable before saying so, version-checked against "no row". If someone wrote
-      // Begin since this activation loaded, the write fails and nothing is answered.
-      a.rec.phase = PH_COMPLETED;
-      a.rec.dec = ST_ABORTED;
-      a.rec.noRecord = true;
-      a.rec.written = now;
-      if (!Persist()) { return false; }
+      if (!PresumeAbortFromAbsence()) { return false; }
       Reply(m, K_DECISION_RESP, ST_ABORTED, true);
       return true;
     }
@@ -268,6 +258,16 @@ machine Coordinator {
     }
     Reply(m, K_DECISION_RESP, a.durable.dec, a.durable.phase == PH_COMPLETED);
     return true;
+  }
+
+  // No record: make the abort durable before saying so, version-checked against "no row". If someone wrote Begin
+  // since this activation loaded, the write fails and nothing is answered (CoordinatorRecord.PresumeAbort).
+  fun PresumeAbortFromAbsence(): bool {
+    a.rec.phase = PH_COMPLETED;
+    a.rec.dec = ST_ABORTED;
+    a.rec.noRecord = true;
+    a.rec.written = now;
+    return Persist();
   }
 
   // ---- AbortByOperatorAsync
